@@ -1,0 +1,45 @@
+# Listener: `make demo` and `make test` are all a new user needs (README.md).
+PYTHON      ?= 3.11
+UV_VERSION  := 0.13.9
+TOOLS       := .tools
+UV          := $(TOOLS)/bin/uv
+VENV        := .venv
+BIN         := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install demo test lint format eval clean-data
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The virtual environment, exactly as pinned in uv.lock.
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.installed
+
+# Generate the sample month, run the real DAGs in-process for every day, publish, summarize.
+demo: install
+	$(BIN)/listener generate
+	$(BIN)/listener run
+	$(BIN)/listener summary
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/pytest
+
+# Accuracy of the out-of-the-box sentiment model on the real, human-labelled sets in ../shared/data.
+eval: install
+	$(BIN)/python -m transforms.real_eval
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,73 @@
+-- One row per post x brand that counts as voice: a post about one of our brands that is not
+-- written by a brand account, not spam, not a duplicate/repost and not excluded for any other
+-- reason by the cleaning step. A post mentioning two brands counts once for each.
+
+with
+
+posts as (
+
+    select * from {{ ref('stg_listener__posts') }}
+
+),
+
+post_brands as (
+
+    select * from {{ ref('stg_listener__post_brands') }}
+
+),
+
+brands as (
+
+    select * from {{ ref('stg_listener__brands') }}
+
+),
+
+voice_posts as (
+
+    select
+        post_id,
+        day,
+        platform,
+        coalesce(sentiment, 'unknown') as sentiment,
+        coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0) as engagement
+
+    from posts
+
+    where not coalesce(is_own_post, false)
+        and not coalesce(is_spam, false)
+        and not coalesce(is_duplicate, false)
+        and coalesce(exclusion_reason, '') = ''
+
+),
+
+-- a post can match one brand several ways (handle, hashtag, alias): count it once
+post_brand_pairs as (
+
+    select distinct
+        post_id,
+        brand
+
+    from post_brands
+
+    where brand in (select brand from brands)
+
+),
+
+joined as (
+
+    select
+        voice_posts.post_id,
+        post_brand_pairs.brand,
+        voice_posts.day,
+        voice_posts.platform,
+        voice_posts.sentiment,
+        voice_posts.engagement
+
+    from post_brand_pairs
+
+    inner join voice_posts
+        on post_brand_pairs.post_id = voice_posts.post_id
+
+)
+
+select * from joined

@@ -1,0 +1,73 @@
+with
+
+source as (
+
+    select * from {{ source('listener', 'posts') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        post_id,
+        platform,
+        native_id,
+        author_id,
+        in_reply_to_post_id,
+        repost_of_post_id,
+        source as source_name,
+        batch_id,
+
+        -- author
+        author_handle,
+        author_followers,
+        author_verified,
+
+        -- text
+        text,
+        text_clean,
+        lang as language,
+        urls,
+        hashtags,
+        mentions,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_content,
+        content_hash,
+
+        -- engagement
+        likes,
+        shares,
+        comments,
+        impressions,
+        rating,
+
+        -- cleaning flags
+        is_own_post,
+        own_brand,
+        is_duplicate,
+        spam_score,
+        is_spam,
+        is_english,
+        exclusion_reason,
+
+        -- classification
+        sentiment,
+        p_negative,
+        p_neutral,
+        p_positive,
+        intent,
+        intent_confidence,
+        model_version,
+
+        -- timestamps
+        cast(created_at as timestamp) as created_at,
+        cast(day as date) as day
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,148 @@
+"""Run the Listener dbt project in-process against a throw-away DuckDB warehouse.
+
+Reusable by any test that needs the marts built from hand-made rows:
+
+    warehouse = create_raw_warehouse(tmp_path / "listener.duckdb")
+    insert_raw_rows(warehouse, "brands", [{"brand": "nimbus", "brand_name": "Nimbus", ...}])
+    run = run_dbt(["build"], warehouse=warehouse, work_dir=tmp_path / "dbt")
+    assert run.success, run.summary()
+    rows = query(warehouse, "select * from marts.share_of_voice")
+
+dbt runs through `dbtRunner` (no subprocess, no CLI start-up cost) with its target/ and logs/
+under `work_dir`, so nothing is written into the repository. The warehouse path reaches the
+committed profiles.yml through LISTENER_WAREHOUSE_PATH, set only for the duration of the call:
+dbt reads the environment afresh on every invocation (checked by the tests, which build two
+warehouses in one process). dbt-duckdb keeps the database open in the process after an
+invocation; `run_dbt` closes it (`release_duckdb`), so the caller can open the file afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+
+from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+FAILED_STATUSES = frozenset({"fail", "error", "runtime error"})
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    """What one dbt invocation did: overall success and the status of every node it touched."""
+
+    success: bool
+    statuses: dict[str, str] = field(default_factory=dict)  # node name -> pass/fail/success/...
+    exception: BaseException | None = None
+
+    def with_status(self, *statuses: str) -> set[str]:
+        return {name for name, status in self.statuses.items() if status in statuses}
+
+    @property
+    def failed(self) -> set[str]:
+        return {name for name, status in self.statuses.items() if status in FAILED_STATUSES}
+
+    def summary(self) -> str:
+        lines = [f"success={self.success} exception={self.exception!r}"]
+        lines += [f"  {status:8} {name}" for name, status in sorted(self.statuses.items())]
+        return "\n".join(lines)
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    warehouse: Path,
+    work_dir: Path,
+    dbt_vars: Mapping[str, Any] | None = None,
+) -> DbtRun:
+    """Invoke dbt (e.g. ["build"], ["test", "--select", "marts"]) against `warehouse`."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cli_args = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        "duckdb",
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+        "--no-use-colors",
+    ]
+    if dbt_vars:
+        cli_args += ["--vars", json.dumps(dict(dbt_vars))]
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LISTENER_WAREHOUSE_PATH", str(warehouse))
+        env.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        try:
+            result = dbtRunner().invoke(cli_args)
+        finally:
+            release_duckdb()
+    statuses = {}
+    for node_result in getattr(result.result, "results", None) or []:
+        statuses[node_result.node.name] = str(
+            getattr(node_result.status, "value", node_result.status)
+        )
+    return DbtRun(success=result.success, statuses=statuses, exception=result.exception)
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after an invocation.
+
+    dbt-duckdb caches its environment (and the open database) on a class attribute for the life of
+    the process, so without this the file stays locked against other configurations (a read-only
+    connection, another process) after `dbtRunner().invoke()` returns.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
+
+
+def create_raw_warehouse(path: Path) -> Path:
+    """A new DuckDB file with the empty `raw` schema the pipeline loads into."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        for statement in create_raw_tables_sql():
+            con.execute(statement)
+    return path
+
+
+def insert_raw_rows(warehouse: Path, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert rows into raw.<table>; columns a row leaves out are null."""
+    columns = list(RAW_TABLES[table][0])
+    values = []
+    for row in rows:
+        unknown = set(row) - set(columns)
+        if unknown:
+            raise KeyError(f"raw.{table} has no column(s) {sorted(unknown)}")
+        values.append([row.get(column) for column in columns])
+    if not values:
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    with duckdb.connect(str(warehouse)) as con:
+        con.executemany(
+            f"insert into {RAW_SCHEMA}.{table} ({', '.join(columns)}) values ({placeholders})",
+            values,
+        )
+
+
+def query(warehouse: Path, sql: str) -> list[dict[str, Any]]:
+    """Rows of a query as dicts, read from the warehouse without holding it open."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cursor = con.execute(sql)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,140 @@
+import datetime as dt
+
+import polars as pl
+
+from transforms import schema
+from transforms.clean import clean_posts, regex_escape, term_pattern
+from transforms.config import load_config
+
+BRANDS = load_config().brands.all
+DAY = dt.date(2026, 10, 5)
+
+
+def raw(*texts: str, **columns) -> pl.DataFrame:
+    n = len(texts)
+    base = {
+        "post_id": [f"x:{i}" for i in range(n)],
+        "platform": ["x"] * n,
+        "native_id": [str(i) for i in range(n)],
+        "created_at": [dt.datetime(2026, 10, 5, 8, i, tzinfo=dt.UTC) for i in range(n)],
+        "author_id": [f"a{i}" for i in range(n)],
+        "author_handle": [f"@person{i}" for i in range(n)],
+        "author_followers": [500] * n,
+        "author_verified": [False] * n,
+        "text": list(texts),
+        "lang": [None] * n,
+        "in_reply_to_post_id": [None] * n,
+        "repost_of_post_id": [None] * n,
+        "likes": [1] * n,
+        "shares": [0] * n,
+        "comments": [0] * n,
+        "impressions": [None] * n,
+        "rating": [None] * n,
+        "source": ["x"] * n,
+        "batch_id": ["b"] * n,
+        "day": [DAY] * n,
+    }
+    base.update(columns)
+    return pl.DataFrame(base).cast(schema.RAW_POST)
+
+
+def brands_of(matches: pl.DataFrame, post_id: str) -> dict[str, str]:
+    rows = matches.filter(pl.col("post_id") == post_id)
+    return dict(zip(rows["brand"], rows["matched_by"], strict=True))
+
+
+def test_brand_matching_by_handle_hashtag_and_alias():
+    posts, matches = clean_posts(
+        raw(
+            "@NimbusMobile my bill is wrong again",
+            "loving the #OrbitFiber speeds",
+            "switched from Apex to pulse connect, way better",
+            "nothing to see here",
+        ),
+        BRANDS,
+    )
+    assert brands_of(matches, "x:0") == {"nimbus": "handle"}
+    assert brands_of(matches, "x:1") == {"orbit": "hashtag"}
+    assert brands_of(matches, "x:2") == {"apex": "alias", "pulse": "alias"}
+    assert brands_of(matches, "x:3") == {}
+    reasons = dict(zip(posts["post_id"], posts["exclusion_reason"], strict=True))
+    assert reasons["x:0"] is None and reasons["x:3"] == "no_brand_match"
+
+
+def test_exclusion_terms_drop_unrelated_senses_but_not_handles():
+    _, matches = clean_posts(
+        raw(
+            "cumulonimbus clouds over the bay, nimbus everywhere",
+            "apex predator documentary tonight",
+            "apex predator doc, then called @ApexCares about my bill",
+            "Nimbusy is not a word",
+        ),
+        BRANDS,
+    )
+    assert brands_of(matches, "x:0") == {}
+    assert brands_of(matches, "x:1") == {}
+    assert brands_of(matches, "x:2") == {"apex": "handle"}
+    assert brands_of(matches, "x:3") == {}
+
+
+def test_text_normalization_links_and_utm():
+    posts, _ = clean_posts(
+        raw(
+            "Deal &amp; more: https://nimbusmobile.example/p?utm_source=x&utm_medium=social"
+            "&utm_campaign=nimbus_switch_save&utm_content=123  #Nimbus5G   @Friend"
+        ),
+        BRANDS,
+    )
+    row = posts.row(0, named=True)
+    assert row["text_clean"].startswith("Deal & more:")
+    assert "  " not in row["text_clean"]
+    assert row["utm_campaign"] == "nimbus_switch_save"
+    assert row["utm_source"] == "x" and row["utm_content"] == "123"
+    assert row["hashtags"] == "#nimbus5g" and row["mentions"] == "@friend"
+
+
+def test_own_posts_duplicates_and_spam_are_flagged_not_dropped():
+    posts, _ = clean_posts(
+        raw(
+            "We are sorry about the outage, DM us @NimbusHelp",
+            "Nimbus coverage is great in Denver",
+            "RT @someone: Nimbus coverage is great in Denver",
+            "nimbus coverage is GREAT in denver!!",
+            "FREE FOLLOWERS giveaway click here http://spam.example #nimbus5g #a #b #c",
+            author_handle=["@NimbusHelp", "@a", "@b", "@c", "@d"],
+            author_followers=[90_000, 300, 300, 300, 3],
+            repost_of_post_id=[None, None, "x:1", None, None],
+        ),
+        BRANDS,
+    )
+    assert posts.height == 5
+    reasons = dict(zip(posts["post_id"], posts["exclusion_reason"], strict=True))
+    assert reasons == {
+        "x:0": "own_post",
+        "x:1": None,
+        "x:2": "duplicate",
+        "x:3": "duplicate",
+        "x:4": "spam",
+    }
+    assert posts.filter(pl.col("post_id") == "x:0")["own_brand"][0] == "nimbus"
+
+
+def test_language_from_platform_or_stopwords():
+    posts, _ = clean_posts(
+        raw(
+            "my Nimbus phone is not working and the support is useless",
+            "el servicio de Nimbus es muy malo para mi casa",
+            "Nimbus",
+            "Nimbus geht nicht",
+            lang=[None, None, None, "de"],
+        ),
+        BRANDS,
+    )
+    assert posts.sort("post_id")["is_english"].to_list() == [True, False, True, False]
+
+
+def test_regex_escape_keeps_terms_literal():
+    assert regex_escape("a.b(c)") == r"a\.b\(c\)"
+    frame = pl.DataFrame({"t": ["price is $5 (promo)", "price is 55 promo"]})
+    hit = frame.select(pl.col("t").str.contains(term_pattern(["$5 (promo)"])))["t"].to_list()
+    assert hit == [True, False]

@@ -1,0 +1,224 @@
+"""Clean: one day's raw posts from every source -> normalized, flagged, brand-matched posts.
+
+All work is Polars expressions over the whole batch (no per-row Python). Every post is kept; a post
+that must not count as voice carries an `exclusion_reason` (own_post, spam, duplicate,
+no_brand_match) so the reason survives into the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from transforms import schema, zones
+from transforms.config import Brand, Config
+from transforms.files import write_parquet_atomic
+
+HTML_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&#x27;": "'"}
+URL_PATTERN = r"https?://[^\s<>\"']+"
+HASHTAG_PATTERN = r"#\w+"
+MENTION_PATTERN = r"@\w+"
+WORD_PATTERN = r"[a-zà-öø-ÿ']+"
+
+# Generic marketing-spam phrases; each hit raises the spam score.
+SPAM_PHRASES = (
+    r"free followers|follow back|followback|giveaway|dm (me|us|for)|crypto|bitcoin|btc|"
+    r"earn \$|click (here|the link)|promo code|100% free|work from home|limited offer|airdrop|"
+    r"check my (bio|profile)|buy followers|cheap followers"
+)
+SPAM_THRESHOLD = 0.5
+
+# Short stopword lists are enough to tell English from the languages our users see most.
+STOPWORDS = {
+    "en": ["the", "and", "is", "my", "you", "to", "it", "of", "for", "with", "this", "i", "not"],
+    "es": ["el", "la", "que", "de", "y", "es", "mi", "con", "para", "por", "muy", "los", "una"],
+    "fr": ["le", "la", "et", "est", "mon", "pour", "avec", "pas", "les", "une", "des", "très"],
+    "de": ["der", "die", "und", "ist", "mein", "nicht", "mit", "für", "das", "ein", "sehr", "ich"],
+    "pt": ["o", "que", "não", "meu", "com", "para", "uma", "muito", "os", "é", "da", "do"],
+}
+
+
+def regex_escape(term: str) -> str:
+    """Escape a literal term for Polars' (Rust) regex engine."""
+    return "".join("\\" + ch if ch in r"\.^$|?*+()[]{}" else ch for ch in term)
+
+
+def term_pattern(terms: list[str]) -> str:
+    """Case-insensitive whole-word match of any of the terms."""
+    alternatives = "|".join(regex_escape(t) for t in sorted(terms, key=len, reverse=True))
+    return rf"(?i)(^|[^\w])({alternatives})([^\w]|$)"
+
+
+def normalize_text(text: pl.Expr) -> pl.Expr:
+    return (
+        text.str.replace_many(list(HTML_ENTITIES), list(HTML_ENTITIES.values()))
+        .str.normalize("NFKC")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def join_found(text: pl.Expr, pattern: str, lower: bool = False) -> pl.Expr:
+    found = text.str.extract_all(pattern)
+    if lower:
+        found = found.list.eval(pl.element().str.to_lowercase())
+    return found.list.join(" ")
+
+
+def utm_param(name: str) -> pl.Expr:
+    return pl.col("urls").str.extract(rf"[?&]{name}=([^&\s#]+)", 1)
+
+
+def content_hash(text: pl.Expr) -> pl.Expr:
+    """Hash of the text with retweet prefix, links, mentions and punctuation removed."""
+    core = (
+        text.str.to_lowercase()
+        .str.replace(r"^rt @\w+:?\s*", "")
+        .str.replace_all(URL_PATTERN, " ")
+        .str.replace_all(MENTION_PATTERN, " ")
+        .str.replace_all(r"[^\w#]+", " ")
+        .str.strip_chars()
+    )
+    return core.hash(seed=0).cast(pl.String)
+
+
+def language_scores(text: pl.Expr) -> dict[str, pl.Expr]:
+    words = text.str.to_lowercase().str.extract_all(WORD_PATTERN)
+    return {
+        f"_lang_{lang}": words.list.eval(pl.element().is_in(stops)).list.sum()
+        for lang, stops in STOPWORDS.items()
+    }
+
+
+def is_english() -> pl.Expr:
+    """Platform language when given, else English unless another language's stopwords win."""
+    others = pl.max_horizontal([pl.col(f"_lang_{lang}") for lang in STOPWORDS if lang != "en"])
+    detected = pl.col("_lang_en") >= others
+    platform_lang = pl.col("lang").str.to_lowercase().str.slice(0, 2)
+    return pl.when(platform_lang.is_not_null()).then(platform_lang == "en").otherwise(detected)
+
+
+def spam_score() -> pl.Expr:
+    phrase_hits = pl.col("text_clean").str.to_lowercase().str.count_matches(SPAM_PHRASES)
+    n_urls = pl.col("urls").str.count_matches(URL_PATTERN)
+    n_tags = pl.col("hashtags").str.count_matches(HASHTAG_PATTERN)
+    score = (
+        pl.min_horizontal(phrase_hits * 0.35, pl.lit(0.7))
+        + pl.when(pl.col("author_followers").fill_null(0) < 20).then(0.2).otherwise(0.0)
+        + pl.when(n_urls >= 1).then(0.1).otherwise(0.0)
+        + pl.when(n_tags >= 4).then(0.2).otherwise(0.0)
+    )
+    return pl.min_horizontal(score, pl.lit(1.0))
+
+
+def brand_handles(brands: list[Brand]) -> dict[str, str]:
+    """Lowercase handle -> brand slug, for recognising the brands' own accounts."""
+    return {h.lower(): b.slug for b in brands for h in b.handles}
+
+
+def brand_match(brand: Brand) -> pl.Expr:
+    """How a post mentions the brand: 'handle', 'hashtag', 'alias', or null when it does not.
+
+    An alias match is ignored when an exclusion term appears (the word used in another sense).
+    """
+    mentions = pl.col("mentions").str.split(" ")
+    tags = pl.col("hashtags").str.split(" ")
+    by_handle = mentions.list.eval(
+        pl.element().is_in([h.lower() for h in brand.handles])
+    ).list.any()
+    by_hashtag = tags.list.eval(pl.element().is_in([t.lower() for t in brand.hashtags])).list.any()
+    by_alias = pl.col("text_clean").str.contains(term_pattern(brand.aliases))
+    if brand.exclude:
+        by_alias = by_alias & ~pl.col("text_clean").str.contains(term_pattern(brand.exclude))
+    return (
+        pl.when(by_handle)
+        .then(pl.lit("handle"))
+        .when(by_hashtag)
+        .then(pl.lit("hashtag"))
+        .when(by_alias)
+        .then(pl.lit("alias"))
+        .otherwise(None)
+        .alias(f"_brand_{brand.slug}")
+    )
+
+
+def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return (clean posts, post x brand matches) for one batch of raw posts."""
+    handles = brand_handles(brands)
+    frame = (
+        raw.sort("created_at", "post_id")
+        .with_columns(text_clean=normalize_text(pl.col("text")))
+        .with_columns(
+            urls=join_found(pl.col("text_clean"), URL_PATTERN),
+            hashtags=join_found(pl.col("text_clean"), HASHTAG_PATTERN, lower=True),
+            mentions=join_found(pl.col("text_clean"), MENTION_PATTERN, lower=True),
+            content_hash=content_hash(pl.col("text_clean")),
+            own_brand=pl.col("author_handle")
+            .str.to_lowercase()
+            .replace_strict(handles, default=None, return_dtype=pl.String),
+            **language_scores(pl.col("text_clean")),
+        )
+        .with_columns(
+            [brand_match(b) for b in brands],
+            utm_source=utm_param("utm_source"),
+            utm_medium=utm_param("utm_medium"),
+            utm_campaign=utm_param("utm_campaign"),
+            utm_content=utm_param("utm_content"),
+            is_own_post=pl.col("own_brand").is_not_null(),
+            is_duplicate=pl.col("repost_of_post_id").is_not_null()
+            | (pl.int_range(pl.len()).over("content_hash") > 0),
+            is_english=is_english(),
+            spam_score=spam_score(),
+        )
+        .with_columns(is_spam=(pl.col("spam_score") >= SPAM_THRESHOLD) & ~pl.col("is_own_post"))
+    )
+    brand_columns = [f"_brand_{b.slug}" for b in brands]
+    any_brand = pl.any_horizontal([pl.col(c).is_not_null() for c in brand_columns])
+    frame = frame.with_columns(
+        exclusion_reason=pl.when(pl.col("is_own_post"))
+        .then(pl.lit("own_post"))
+        .when(pl.col("is_spam"))
+        .then(pl.lit("spam"))
+        .when(pl.col("is_duplicate"))
+        .then(pl.lit("duplicate"))
+        .when(~any_brand)
+        .then(pl.lit("no_brand_match"))
+        .otherwise(None)
+    )
+    matches = (
+        frame.select("post_id", "day", *brand_columns)
+        .unpivot(index=["post_id", "day"], variable_name="brand", value_name="matched_by")
+        .drop_nulls("matched_by")
+        .with_columns(pl.col("brand").str.strip_prefix("_brand_"))
+        .select(list(schema.POST_BRAND))
+        .sort("post_id", "brand")
+        .cast(schema.POST_BRAND)
+    )
+    return frame.select(list(schema.CLEAN_POST)).cast(schema.CLEAN_POST), matches
+
+
+def read_raw_day(config: Config, day: dt.date) -> pl.DataFrame:
+    """Every source's accepted posts for one day (an empty frame when nothing landed)."""
+    files = [
+        zones.raw_partition(config, s.name, day) / "posts.parquet"
+        for s in config.sources
+        if (zones.raw_partition(config, s.name, day) / "posts.parquet").exists()
+    ]
+    if not files:
+        return pl.DataFrame(schema=schema.RAW_POST)
+    return pl.concat([pl.read_parquet(f) for f in files]).cast(schema.RAW_POST)
+
+
+def clean_day(config: Config, day: dt.date) -> dict[str, int]:
+    """Clean one day and write `clean/day=<d>/posts.parquet` and `post_brands.parquet`."""
+    posts, matches = clean_posts(read_raw_day(config, day), config.brands.all)
+    partition = zones.clean_partition(config, day)
+    write_parquet_atomic(posts, partition / "posts.parquet")
+    write_parquet_atomic(matches, partition / "post_brands.parquet")
+    reasons = posts.group_by("exclusion_reason").len().iter_rows()
+    return {
+        "posts": posts.height,
+        "brand_matches": matches.height,
+        **{f"excluded_{r or 'none'}": n for r, n in reasons},
+    }

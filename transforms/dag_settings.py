@@ -1,0 +1,24 @@
+"""Settings every Listener DAG shares: ownership, retries with backoff, timeouts and the assets
+that connect the DAGs. Imported at DAG parse time, so it must stay light (no data libraries)."""
+
+import datetime as dt
+
+from airflow.sdk import Asset
+
+OWNER = "listener-data"
+
+DEFAULT_ARGS = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=15),
+    "execution_timeout": dt.timedelta(minutes=45),
+}
+
+START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+# The ingest DAG updates RAW_POSTS after each load; the warehouse DAG runs on it and updates
+# PUBLISHED_MARTS, which reports can be scheduled on.
+RAW_POSTS = Asset(name="listener_raw_posts", uri="file:///listener/warehouse/raw/posts")
+PUBLISHED_MARTS = Asset(name="listener_published_marts", uri="file:///listener/published/marts")

@@ -1,0 +1,39 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+
+def _replace_with(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic_bytes(data: bytes, path: Path) -> None:
+    _replace_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
+    # Statistics off keeps the bytes a pure function of the rows (idempotent re-runs).
+    _replace_with(path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False))
+
+
+def replace_file_atomic(tmp: Path, path: Path) -> None:
+    """Move an already written file into place (same folder, so the rename is atomic)."""
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,99 @@
+"""The pipeline's steps as plain functions: what each Airflow task calls.
+
+Each step takes the day it processes (or nothing, for warehouse-wide steps), reads the config from
+$LISTENER_CONFIG, and returns a small JSON-able dict that Airflow keeps as the task's XCom. The
+same functions run outside Airflow (tests, `listener` commands), so the DAG files stay thin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from transforms.config import Config, load_config
+
+
+def processing_day(data_interval_start: dt.datetime, data_interval_end: dt.datetime) -> dt.date:
+    """The UTC calendar day a daily run processes: its whole data interval.
+
+    Airflow 3's default cron timetable gives runs an empty interval (start == end); Listener's DAGs
+    use a data-interval timetable, and this refuses anything but one whole day so a misconfigured
+    schedule fails loudly instead of loading the wrong day.
+    """
+    start = data_interval_start.astimezone(dt.UTC)
+    end = data_interval_end.astimezone(dt.UTC)
+    if end - start != dt.timedelta(days=1) or start.time() != dt.time(0):
+        raise ValueError(
+            f"expected a data interval of one whole UTC day, got {start.isoformat()} .. "
+            f"{end.isoformat()}; schedule the DAG with a daily CronDataIntervalTimetable"
+        )
+    return start.date()
+
+
+def source_names(config: Config | None = None) -> list[str]:
+    return [s.name for s in (config or load_config()).sources]
+
+
+def extract(source_name: str, day: dt.date) -> dict[str, Any]:
+    from transforms.extract import extract_source_day
+
+    config = load_config()
+    return asdict(extract_source_day(config, config.source(source_name), day))
+
+
+def clean(day: dt.date) -> dict[str, int]:
+    from transforms.clean import clean_day
+
+    return clean_day(load_config(), day)
+
+
+def classify(day: dt.date) -> dict[str, int]:
+    from transforms.classify import classify_day
+
+    return classify_day(load_config(), day)
+
+
+def gate(day: dt.date) -> dict[str, Any]:
+    from transforms.quality import gate_classified_day
+
+    result = gate_classified_day(load_config(), day)
+    return {"suite": result.suite, "rows": result.rows, "warnings": len(result.warnings),
+            "report": result.report}  # fmt: skip
+
+
+def load(day: dt.date, extract_reports: list[dict[str, Any]]) -> dict[str, int]:
+    from transforms.warehouse import load_day
+
+    return load_day(load_config(), day, extract_reports)
+
+
+def build() -> dict[str, Any]:
+    from transforms.warehouse import build_marts
+
+    result = build_marts(load_config())
+    return {"nodes": result.nodes}
+
+
+def publish() -> dict[str, int]:
+    from transforms.warehouse import publish as publish_marts
+
+    return publish_marts(load_config())
+
+
+def dashboard() -> str:
+    from transforms.dashboard import render_dashboard
+
+    return str(render_dashboard(load_config()))
+
+
+def run_day(day: dt.date) -> dict[str, Any]:
+    """Every ingest step for one day, without Airflow (tests and debugging)."""
+    reports = [extract(name, day) for name in source_names()]
+    return {
+        "extract": reports,
+        "clean": clean(day),
+        "classify": classify(day),
+        "gate": gate(day),
+        "load": load(day, reports),
+    }

@@ -1,0 +1,184 @@
+"""The canonical schemas, in one place.
+
+Every stage reads and writes these column sets, so a reader can follow a post from a landing file
+to a mart by looking here. Types are Polars types; the warehouse loader maps them to SQL types.
+
+Landing post (what an export file holds, one JSON object or CSV row per post):
+    id                 platform-native id of the post (string)
+    created_at         ISO-8601 timestamp with offset (e.g. 2026-10-01T08:15:00Z)
+    author_id          platform-native id of the author
+    author_handle      the author's handle, with '@'
+    author_followers   followers of the author when the post was exported
+    author_verified    platform verification badge
+    text               the post text as exported (may contain HTML entities)
+    lang               language reported by the platform (may be empty)
+    in_reply_to_id     native id of the post this one answers (empty when none)
+    repost_of_id       native id of the reposted/retweeted post (empty when none)
+    likes, shares, comments   engagement counts at export time
+    impressions        views where the platform reports them (empty elsewhere)
+    rating             1-5 stars, reviews only (empty elsewhere)
+
+Raw post = landing post + post_id (`<platform>:<id>`), platform, source, batch_id, day.
+Clean post = raw post + derived text fields and flags (see CLEAN_POST).
+Classified post = clean post + sentiment and intent labels with probabilities.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+LANDING_POST: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "created_at": pl.String(),
+    "author_id": pl.String(),
+    "author_handle": pl.String(),
+    "author_followers": pl.Int64(),
+    "author_verified": pl.Boolean(),
+    "text": pl.String(),
+    "lang": pl.String(),
+    "in_reply_to_id": pl.String(),
+    "repost_of_id": pl.String(),
+    "likes": pl.Int64(),
+    "shares": pl.Int64(),
+    "comments": pl.Int64(),
+    "impressions": pl.Int64(),
+    "rating": pl.Int64(),
+}
+
+# Fields a landing row must carry; a row without one of them is quarantined.
+REQUIRED_LANDING_FIELDS = ("id", "created_at", "author_id", "text")
+
+RAW_POST: dict[str, pl.DataType] = {
+    "post_id": pl.String(),
+    "platform": pl.String(),
+    "native_id": pl.String(),
+    "created_at": pl.Datetime("us", "UTC"),
+    "author_id": pl.String(),
+    "author_handle": pl.String(),
+    "author_followers": pl.Int64(),
+    "author_verified": pl.Boolean(),
+    "text": pl.String(),
+    "lang": pl.String(),
+    "in_reply_to_post_id": pl.String(),
+    "repost_of_post_id": pl.String(),
+    "likes": pl.Int64(),
+    "shares": pl.Int64(),
+    "comments": pl.Int64(),
+    "impressions": pl.Int64(),
+    "rating": pl.Int64(),
+    "source": pl.String(),
+    "batch_id": pl.String(),
+    "day": pl.Date(),
+}
+
+QUARANTINE: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "batch_id": pl.String(),
+    "day": pl.Date(),
+    "file": pl.String(),
+    "line_number": pl.Int64(),
+    "reason": pl.String(),
+    "raw_payload": pl.String(),
+}
+
+CLEAN_POST: dict[str, pl.DataType] = {
+    **RAW_POST,
+    "text_clean": pl.String(),  # unescaped, NFKC-normalized, whitespace collapsed
+    "urls": pl.String(),  # space-separated URLs found in the text
+    "hashtags": pl.String(),  # space-separated, lowercase, with '#'
+    "mentions": pl.String(),  # space-separated, lowercase, with '@'
+    "utm_source": pl.String(),
+    "utm_medium": pl.String(),
+    "utm_campaign": pl.String(),
+    "utm_content": pl.String(),
+    "content_hash": pl.String(),  # hash of the normalized text, for duplicate detection
+    "is_own_post": pl.Boolean(),  # written by one of the tracked or competitor brand accounts
+    "own_brand": pl.String(),  # slug of the brand whose account wrote it
+    "is_duplicate": pl.Boolean(),  # repost or copy of an earlier post
+    "spam_score": pl.Float64(),
+    "is_spam": pl.Boolean(),
+    "is_english": pl.Boolean(),
+    "exclusion_reason": pl.String(),  # why the post does not count as voice (empty when it does)
+}
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+INTENT_LABELS = ("complaint", "purchase_intent", "question", "praise", "other")
+
+CLASSIFIED_POST: dict[str, pl.DataType] = {
+    **CLEAN_POST,
+    "sentiment": pl.String(),  # negative / neutral / positive, or unknown for unsupported languages
+    **{f"p_{label}": pl.Float64() for label in SENTIMENT_LABELS},
+    "intent": pl.String(),
+    "intent_confidence": pl.Float64(),
+    "model_version": pl.String(),
+}
+
+POST_BRAND: dict[str, pl.DataType] = {
+    "post_id": pl.String(),
+    "brand": pl.String(),  # brand slug
+    "matched_by": pl.String(),  # handle / hashtag / alias
+    "day": pl.Date(),
+}
+
+BRAND: dict[str, pl.DataType] = {
+    "brand": pl.String(),
+    "brand_name": pl.String(),
+    "is_tracked": pl.Boolean(),
+}
+
+# Funnel tables as they land (one CSV per table per day) and as they are loaded.
+FUNNEL: dict[str, dict[str, pl.DataType]] = {
+    "web_sessions": {
+        "session_id": pl.String(),
+        "visitor_id": pl.String(),
+        "started_at": pl.Datetime("us", "UTC"),
+        "landing_page": pl.String(),
+        "utm_source": pl.String(),
+        "utm_medium": pl.String(),
+        "utm_campaign": pl.String(),
+        "utm_content": pl.String(),  # native id of the post whose link was clicked
+        "click_id": pl.String(),
+    },
+    "leads": {
+        "lead_id": pl.String(),
+        "visitor_id": pl.String(),
+        "created_at": pl.Datetime("us", "UTC"),
+    },
+    "opportunities": {
+        "opportunity_id": pl.String(),
+        "lead_id": pl.String(),
+        "created_at": pl.Datetime("us", "UTC"),
+        "stage": pl.String(),
+        "amount": pl.Float64(),
+    },
+    "orders": {
+        "order_id": pl.String(),
+        "visitor_id": pl.String(),
+        "ordered_at": pl.Datetime("us", "UTC"),
+        "revenue": pl.Float64(),
+        "currency": pl.String(),
+    },
+    "campaign_spend": {
+        "day": pl.Date(),
+        "platform": pl.String(),
+        "campaign": pl.String(),
+        "spend": pl.Float64(),
+        "impressions": pl.Int64(),
+        "clicks": pl.Int64(),
+    },
+}
+
+# Ground truth written by the generator next to (never inside) the landing zone. Used only by
+# tests and evaluation: the pipeline never reads it.
+GROUND_TRUTH: dict[str, pl.DataType] = {
+    "platform": pl.String(),
+    "id": pl.String(),
+    "brands": pl.String(),  # space-separated slugs the post is truly about (empty when none)
+    "sentiment": pl.String(),
+    "intent": pl.String(),
+    "is_spam": pl.Boolean(),
+    "is_unrelated": pl.Boolean(),  # uses a brand word in an unrelated sense
+    "is_duplicate": pl.Boolean(),
+    "is_own_post": pl.Boolean(),
+    "lang": pl.String(),
+}

@@ -1,0 +1,76 @@
+"""What `listener summary` (and the end of `make demo`) prints: rows per stage, the top lines of
+each published mart, and where the published warehouse and dashboard are."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from transforms import zones
+from transforms.config import Config
+
+# Show the rows a reader looks at first: the tracked brand's latest days, the top campaigns.
+MART_PREVIEWS = {
+    "share_of_voice": "select brand, sum(mentions) as mentions, "
+    "round(sum(mentions) / sum(sum(mentions)) over (), 3) as share_of_mentions, "
+    "round(sum(positive_mentions) / sum(sum(positive_mentions)) over (), 3) as share_of_positive "
+    "from share_of_voice group by brand order by mentions desc",
+    "sentiment_trend": "select day, brand, mentions, positive, neutral, negative, "
+    "round(net_sentiment, 3) as net_sentiment from sentiment_trend "
+    "order by day desc, mentions desc limit 8",
+    "funnel_attribution": "select attribution_model, platform, campaign, "
+    "round(sum(conversions), 2) as conversions, round(sum(revenue), 2) as revenue "
+    "from funnel_attribution group by all order by attribution_model, revenue desc limit 12",
+}
+
+
+def stage_counts(config: Config) -> dict[str, int]:
+    """Rows at each stage, from the working warehouse's load audit and raw tables."""
+    with duckdb.connect(str(zones.warehouse_file(config)), read_only=True) as con:
+        read, accepted, quarantined = con.execute(
+            "select coalesce(sum(rows_read), 0), coalesce(sum(rows_accepted), 0), "
+            "coalesce(sum(rows_quarantined), 0) from raw.load_audit"
+        ).fetchone()
+        loaded, voice = con.execute(
+            "select count(*), count(*) filter (where exclusion_reason is null) from raw.posts"
+        ).fetchone()
+        excluded = dict(
+            con.execute(
+                "select exclusion_reason, count(*) from raw.posts "
+                "where exclusion_reason is not null group by 1 order by 1"
+            ).fetchall()
+        )
+    return {
+        "extracted": read,
+        "quarantined": quarantined,
+        "accepted": accepted,
+        "published (loaded posts)": loaded,
+        "counted as voice": voice,
+        **{f"not voice: {reason}": n for reason, n in excluded.items()},
+    }
+
+
+def mart_previews(config: Config) -> dict[str, pl.DataFrame]:
+    out = {}
+    with duckdb.connect(str(zones.published_warehouse(config)), read_only=True) as con:
+        tables = {r[0] for r in con.execute("show tables").fetchall()}
+        for name, sql in MART_PREVIEWS.items():
+            if name in tables:
+                out[name] = con.execute(sql).pl()
+    return out
+
+
+def print_summary(config: Config) -> None:
+    counts = stage_counts(config)
+    width = max(len(k) for k in counts)
+    print("\nRows per stage")
+    for name, value in counts.items():
+        print(f"  {name:<{width}}  {value:>10,}")
+    balanced = counts["extracted"] == counts["published (loaded posts)"] + counts["quarantined"]
+    print(f"  extracted = published + quarantined: {'yes' if balanced else 'NO'}")
+    with pl.Config(tbl_rows=12, tbl_cols=12, fmt_str_lengths=24, tbl_width_chars=140):
+        for name, frame in mart_previews(config).items():
+            print(f"\n{name} (top lines)")
+            print(frame)
+    print(f"\nPublished warehouse (read-only, for BI tools): {zones.published_warehouse(config)}")
+    print(f"Dashboard: {zones.dashboard_file(config)}")

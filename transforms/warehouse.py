@@ -1,0 +1,227 @@
+"""Warehouse: load a gated day into DuckDB, build the marts with dbt, publish a read-only copy.
+
+DuckDB allows one writing process per file, so everything here runs in the calling process, one
+step at a time: the Airflow DAGs run with max_active_runs=1 and never in parallel on this file.
+Loads are idempotent by day: a day's rows are deleted and inserted again in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms import zones
+from transforms.config import FUNNEL_TABLES, PROJECT_ROOT, Config
+from transforms.files import replace_file_atomic, write_atomic_bytes
+from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+MARTS_SCHEMA = "marts"
+
+
+class DbtBuildError(RuntimeError):
+    """dbt build failed: a model or a data test did not pass."""
+
+
+def connect(config: Config) -> duckdb.DuckDBPyConnection:
+    path = zones.warehouse_file(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    for statement in create_raw_tables_sql():
+        con.execute(statement)
+    return con
+
+
+def _replace_day(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, day: dt.date
+) -> int:
+    """Delete the day's rows of a raw table and insert the frame's rows (same transaction)."""
+    columns, day_column = RAW_TABLES[table]
+    if day_column is None:
+        raise ValueError(f"{table} has no day column")
+    frame = frame.select(list(columns)).cast(columns)
+    if isinstance(columns[day_column], pl.Datetime):
+        frame = frame.with_columns(pl.col(day_column).dt.replace_time_zone(None))
+        condition = f"cast({day_column} as date) = ?"
+    else:
+        condition = f"{day_column} = ?"
+    for name, dtype in columns.items():
+        if isinstance(dtype, pl.Datetime) and name != day_column:
+            frame = frame.with_columns(pl.col(name).dt.replace_time_zone(None))
+    con.execute(f"delete from {RAW_SCHEMA}.{table} where {condition}", [day])
+    con.register("incoming", frame.to_arrow())
+    con.execute(f"insert into {RAW_SCHEMA}.{table} select {', '.join(columns)} from incoming")
+    con.unregister("incoming")
+    return frame.height
+
+
+def read_funnel_day(config: Config, table: str, day: dt.date) -> pl.DataFrame:
+    """One day's CSV of a funnel table, typed by the canonical schema (empty when missing)."""
+    from transforms.schema import FUNNEL
+
+    columns = FUNNEL[table]
+    path = zones.funnel_file(config, table, day)
+    if not path.exists():
+        return pl.DataFrame(schema=columns)
+    frame = pl.read_csv(path, infer_schema=False)
+    typed = []
+    for name, dtype in columns.items():
+        if isinstance(dtype, pl.Datetime):
+            typed.append(
+                pl.col(name)
+                .str.replace(r"Z$", "+00:00")
+                .str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us")
+                .dt.convert_time_zone("UTC")
+            )
+        elif dtype == pl.Date():
+            typed.append(pl.col(name).str.to_date("%Y-%m-%d"))
+        else:
+            typed.append(pl.col(name).cast(dtype))
+    return frame.select(typed)
+
+
+def load_brands(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    rows = [(b.slug, b.name, b.slug == config.brands.tracked.slug) for b in config.brands.all]
+    con.execute(f"delete from {RAW_SCHEMA}.brands")
+    con.executemany(f"insert into {RAW_SCHEMA}.brands values (?, ?, ?)", rows)
+
+
+def load_day(config: Config, day: dt.date, extract_reports: list[dict]) -> dict[str, int]:
+    """Load one gated day (posts, brand matches, quarantine, funnel tables) into `raw`."""
+    partition = zones.clean_partition(config, day)
+    posts = pl.read_parquet(partition / "classified.parquet")
+    matches = pl.read_parquet(partition / "post_brands.parquet")
+    quarantine = [
+        pl.read_parquet(zones.raw_partition(config, s.name, day) / "quarantine.parquet")
+        for s in config.sources
+        if (zones.raw_partition(config, s.name, day) / "quarantine.parquet").exists()
+    ]
+    audit = pl.DataFrame(
+        [
+            {
+                "day": day,
+                "source": r["source"],
+                "batch_id": r["batch_id"],
+                "rows_read": r["rows_read"],
+                "rows_accepted": r["rows_accepted"],
+                "rows_quarantined": r["rows_quarantined"],
+            }
+            for r in extract_reports
+        ],
+        schema=RAW_TABLES["load_audit"][0],
+    )
+    counts: dict[str, int] = {}
+    with connect(config) as con:
+        con.execute("begin transaction")
+        load_brands(con, config)
+        counts["posts"] = _replace_day(con, "posts", posts, day)
+        counts["post_brands"] = _replace_day(con, "post_brands", matches, day)
+        quarantined = (
+            pl.concat(quarantine)
+            if quarantine
+            else pl.DataFrame(schema=RAW_TABLES["quarantine"][0])
+        )
+        counts["quarantine"] = _replace_day(con, "quarantine", quarantined, day)
+        counts["load_audit"] = _replace_day(con, "load_audit", audit, day)
+        for table in FUNNEL_TABLES:
+            counts[table] = _replace_day(con, table, read_funnel_day(config, table, day), day)
+        con.execute("commit")
+    return counts
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    success: bool
+    nodes: int
+    failures: list[str]
+    log_path: str
+
+
+def run_dbt(config: Config, command: str = "build", extra: list[str] | None = None) -> DbtResult:
+    """Run a dbt command in-process against the working warehouse file."""
+    from dbt.cli.main import dbtRunner
+
+    dbt_dir = config.data_dir / "dbt"
+    os.environ["LISTENER_WAREHOUSE_PATH"] = str(zones.warehouse_file(config))
+    args = [
+        command,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(dbt_dir / "target"),
+        "--log-path", str(dbt_dir / "logs"),
+        "--quiet",
+        *(extra or []),
+    ]  # fmt: skip
+    outcome = dbtRunner().invoke(args)
+    results = getattr(outcome.result, "results", None) or []
+    failures = [
+        f"{r.node.unique_id}: {r.status} {r.message or ''}".strip()
+        for r in results
+        if str(r.status) in {"error", "fail", "runtime error"}
+    ]
+    if outcome.exception is not None:
+        failures.append(f"dbt raised: {outcome.exception}")
+    return DbtResult(
+        success=bool(outcome.success) and not failures,
+        nodes=len(results),
+        failures=failures,
+        log_path=str(dbt_dir / "logs" / "dbt.log"),
+    )
+
+
+def build_marts(config: Config) -> DbtResult:
+    """`dbt build`: models and their data tests; raises when any fails."""
+    result = run_dbt(config, "build")
+    if not result.success:
+        details = "\n  ".join(result.failures[:20])
+        raise DbtBuildError(f"dbt build failed:\n  {details}\nlog: {result.log_path}")
+    return result
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """The tables dbt materialized in the marts schema of an attached database."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? "
+        "and table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+        [catalog, MARTS_SCHEMA],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def publish(config: Config) -> dict[str, int]:
+    """Copy the marts into a new DuckDB file, then atomically replace the published one.
+
+    BI tools open the published file read-only; they never hold the pipeline's working file, and
+    they see the old marts or the new ones, never a half-built mix.
+    """
+    target = zones.published_warehouse(config)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.building")
+    tmp.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    with duckdb.connect(str(tmp)) as out:
+        out.execute(f"attach '{zones.warehouse_file(config)}' as wh (read_only)")
+        for table in mart_tables(out, catalog="wh"):
+            out.execute(f"create table main.{table} as select * from wh.{MARTS_SCHEMA}.{table}")
+            counts[table] = out.execute(f"select count(*) from main.{table}").fetchone()[0]
+        out.execute("detach wh")
+        out.execute("checkpoint")
+    replace_file_atomic(tmp, target)
+    write_atomic_bytes(
+        json.dumps({"tables": counts}, indent=2, sort_keys=True).encode(),
+        target.with_name("published.json"),
+    )
+    return counts
+
+
+def query_published(config: Config, sql: str) -> pl.DataFrame:
+    """Read from the published marts (read-only), as a BI tool would."""
+    path: Path = zones.published_warehouse(config)
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).pl()

@@ -1,0 +1,65 @@
+"""The warehouse's `raw` schema: the tables the pipeline loads and dbt reads as sources.
+
+Table definitions are derived from `transforms.schema`, so a column added there appears here.
+Timestamps are stored as UTC without a zone (`timestamp`), which DuckDB and PostgreSQL treat alike.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms import schema
+
+RAW_SCHEMA = "raw"
+
+# table name -> (columns, the column that says which day a row belongs to)
+RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
+    "posts": (schema.CLASSIFIED_POST, "day"),
+    "post_brands": (schema.POST_BRAND, "day"),
+    "quarantine": (schema.QUARANTINE, "day"),
+    "brands": (schema.BRAND, None),
+    "web_sessions": (schema.FUNNEL["web_sessions"], "started_at"),
+    "leads": (schema.FUNNEL["leads"], "created_at"),
+    "opportunities": (schema.FUNNEL["opportunities"], "created_at"),
+    "orders": (schema.FUNNEL["orders"], "ordered_at"),
+    "campaign_spend": (schema.FUNNEL["campaign_spend"], "day"),
+    "load_audit": (
+        {
+            "day": pl.Date(),
+            "source": pl.String(),
+            "batch_id": pl.String(),
+            "rows_read": pl.Int64(),
+            "rows_accepted": pl.Int64(),
+            "rows_quarantined": pl.Int64(),
+        },
+        "day",
+    ),
+}
+
+
+def sql_type(dtype: pl.DataType) -> str:
+    """The portable SQL type for a Polars type."""
+    if dtype == pl.String():
+        return "varchar"
+    if dtype == pl.Int64():
+        return "bigint"
+    if dtype == pl.Float64():
+        return "double precision"
+    if dtype == pl.Boolean():
+        return "boolean"
+    if dtype == pl.Date():
+        return "date"
+    if isinstance(dtype, pl.Datetime):
+        return "timestamp"
+    raise TypeError(f"no SQL type for {dtype}")
+
+
+def create_table_sql(table: str) -> str:
+    columns, _ = RAW_TABLES[table]
+    body = ",\n  ".join(f"{name} {sql_type(dtype)}" for name, dtype in columns.items())
+    return f"create table if not exists {RAW_SCHEMA}.{table} (\n  {body}\n)"
+
+
+def create_raw_tables_sql() -> list[str]:
+    """DDL that creates the raw schema and every raw table, idempotently."""
+    return [f"create schema if not exists {RAW_SCHEMA}"] + [create_table_sql(t) for t in RAW_TABLES]
