@@ -158,7 +158,12 @@ def run_dbt(config: Config, command: str = "build", extra: list[str] | None = No
         "--quiet",
         *(extra or []),
     ]  # fmt: skip
-    outcome = dbtRunner().invoke(args)
+    dbt_vars = {"attribution_lookback_days": config.funnel.attribution_lookback_days}
+    args += ["--vars", json.dumps(dbt_vars)]
+    try:
+        outcome = dbtRunner().invoke(args)
+    finally:
+        release_dbt_duckdb()
     results = getattr(outcome.result, "results", None) or []
     failures = [
         f"{r.node.unique_id}: {r.status} {r.message or ''}".strip()
@@ -173,6 +178,21 @@ def run_dbt(config: Config, command: str = "build", extra: list[str] | None = No
         failures=failures,
         log_path=str(dbt_dir / "logs" / "dbt.log"),
     )
+
+
+def release_dbt_duckdb() -> None:
+    """Close the database dbt-duckdb keeps open in this process after an invocation.
+
+    dbt-duckdb caches its open database on a class attribute for the life of the process; left
+    open, the file stays locked against our own later connections (publish, a second run).
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
 
 
 def build_marts(config: Config) -> DbtResult:

@@ -28,6 +28,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from transforms.warehouse import release_dbt_duckdb
 from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -96,20 +97,7 @@ def run_dbt(
     return DbtRun(success=result.success, statuses=statuses, exception=result.exception)
 
 
-def release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process after an invocation.
-
-    dbt-duckdb caches its environment (and the open database) on a class attribute for the life of
-    the process, so without this the file stays locked against other configurations (a read-only
-    connection, another process) after `dbtRunner().invoke()` returns.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        environment = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-        if environment is not None:
-            environment.close()
+release_duckdb = release_dbt_duckdb
 
 
 def create_raw_warehouse(path: Path) -> Path:

@@ -32,7 +32,7 @@ first_touch as (
     select
         *,
         'first_touch' as attribution_model,
-        case when touch_number = 1 then 1 else 0 end as credit
+        cast(case when touch_number = 1 then 1 else 0 end as double precision) as credit
 
     from numbered
 
@@ -43,7 +43,7 @@ last_touch as (
     select
         *,
         'last_touch' as attribution_model,
-        case when touch_number = touch_count then 1 else 0 end as credit
+        cast(case when touch_number = touch_count then 1 else 0 end as double precision) as credit
 
     from numbered
 
@@ -54,7 +54,7 @@ linear as (
     select
         *,
         'linear' as attribution_model,
-        1.0 / touch_count as credit
+        cast(1 as double precision) / touch_count as credit
 
     from numbered
 
@@ -76,8 +76,8 @@ final as (
         order_id,
         session_id,
         cast(attribution_model as varchar) as attribution_model,
-        cast(credit as double precision) as credit,
-        cast(credit as double precision) * revenue as attributed_revenue,
+        credit,
+        credit * revenue as attributed_revenue,
         touch_number,
         touch_count,
         visitor_id,
