@@ -67,7 +67,8 @@ def listener_ingest():
     def load(gated: dict, reports: list[dict]) -> dict:
         from transforms.pipeline import load as run
 
-        return run(_day(), list(reports))
+        # Index the mapped results instead of iterating them: iteration probes one past the end.
+        return run(_day(), [reports[i] for i in range(len(reports))])
 
     reports = extract.expand(source=list_sources())
     load(gate(classify(clean(reports))), reports)

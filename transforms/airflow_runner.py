@@ -63,6 +63,10 @@ def _load_dags() -> dict:
 
 
 def _run(dag, logical_date: dt.datetime | None) -> None:
+    # A backfill from the command line fails fast and says what failed: a scheduler's retries
+    # with back-off would only make the caller wait (the re-run of a day is idempotent).
+    for task in dag.tasks:
+        task.retries = 0
     run = dag.test(logical_date=logical_date)
     state = str(getattr(run, "state", ""))
     if not state.endswith("success"):

@@ -23,10 +23,13 @@ WORD_PATTERN = r"[a-zà-öø-ÿ']+"
 
 # Generic marketing-spam phrases; each hit raises the spam score.
 SPAM_PHRASES = (
-    r"free followers|follow back|followback|giveaway|dm (me|us|for)|crypto|bitcoin|btc|"
-    r"earn \$|click (here|the link)|promo code|100% free|work from home|limited offer|airdrop|"
-    r"check my (bio|profile)|buy followers|cheap followers"
+    r"free followers|real followers|buy followers|cheap followers|follow back|followback|"
+    r"follow for follow|\bf4f\b|giveaway|dm (me|us|for|now)|crypto|bitcoin|\bbtc\b|airdrop|"
+    r"earn \$|free \$|gift cards?|claim (at|now|your)|you have been selected|click (here|the link)|"
+    r"promo code|100% free|from home|limited offer|check my (bio|profile)"
 )
+# Link shorteners hide the destination; common in spam, rare in brand and customer posts.
+SHORTENER = r"https?://(bit\.ly|tinyurl\.com|t\.co|goo\.gl|ow\.ly)/"
 SPAM_THRESHOLD = 0.5
 
 # Short stopword lists are enough to tell English from the languages our users see most.
@@ -107,6 +110,7 @@ def spam_score() -> pl.Expr:
         pl.min_horizontal(phrase_hits * 0.35, pl.lit(0.7))
         + pl.when(pl.col("author_followers").fill_null(0) < 20).then(0.2).otherwise(0.0)
         + pl.when(n_urls >= 1).then(0.1).otherwise(0.0)
+        + pl.when(pl.col("urls").str.contains(SHORTENER)).then(0.2).otherwise(0.0)
         + pl.when(n_tags >= 4).then(0.2).otherwise(0.0)
     )
     return pl.min_horizontal(score, pl.lit(1.0))

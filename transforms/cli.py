@@ -33,8 +33,13 @@ def cmd_generate(args: argparse.Namespace, config: Config) -> int:
     report = generate_sample(
         config, start=args.start, days=args.days, posts_per_day=args.posts_per_day, seed=args.seed
     )
-    print(f"generated sample data in {config.data_dir}/landing")
-    print(json.dumps(_jsonable(report), indent=2, default=str))
+    posts = sum(report.posts.values())
+    print(
+        f"generated {posts:,} posts over {report.days} days from {report.start} "
+        f"({', '.join(f'{k} {v:,}' for k, v in report.posts.items())}) and funnel rows "
+        f"({', '.join(f'{k} {v:,}' for k, v in report.funnel_rows.items())}) "
+        f"in {report.seconds:.1f} s into {config.data_dir / 'landing'}"
+    )
     return 0
 
 
@@ -68,12 +73,6 @@ def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     )
     print(json.dumps(result, indent=2))
     return 0
-
-
-def _jsonable(value: object) -> object:
-    from dataclasses import asdict, is_dataclass
-
-    return asdict(value) if is_dataclass(value) else value
 
 
 def build_parser() -> argparse.ArgumentParser:

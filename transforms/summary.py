@@ -11,7 +11,7 @@ from transforms.config import Config
 
 # Show the rows a reader looks at first: the tracked brand's latest days, the top campaigns.
 MART_PREVIEWS = {
-    "share_of_voice": "select brand, sum(mentions) as mentions, "
+    "share_of_voice": "select brand, cast(sum(mentions) as bigint) as mentions, "
     "round(sum(mentions) / sum(sum(mentions)) over (), 3) as share_of_mentions, "
     "round(sum(positive_mentions) / sum(sum(positive_mentions)) over (), 3) as share_of_positive "
     "from share_of_voice group by brand order by mentions desc",
@@ -56,7 +56,7 @@ def mart_previews(config: Config) -> dict[str, pl.DataFrame]:
         tables = {r[0] for r in con.execute("show tables").fetchall()}
         for name, sql in MART_PREVIEWS.items():
             if name in tables:
-                out[name] = con.execute(sql).pl()
+                out[name] = con.sql(sql).pl()
     return out
 
 

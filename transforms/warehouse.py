@@ -244,4 +244,4 @@ def query_published(config: Config, sql: str) -> pl.DataFrame:
     """Read from the published marts (read-only), as a BI tool would."""
     path: Path = zones.published_warehouse(config)
     with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).pl()
+        return con.sql(sql).pl()

@@ -61,12 +61,9 @@ class PlantedEffects:
         """Planned share of the rising brand: linear from the first week's to the last week's."""
         first, last = self.rising_share
         k = (day - self.start).days
-        if self.days >= 8:
-            # Linear through the centres of the first and last weeks, so the weekly means hit
-            # `rising_share` exactly.
-            progress = (k - 3) / (self.days - 7)
-        else:
-            progress = k / max(1, self.days - 1)
+        # Linear through the centres of the first and last weeks, so the weekly means hit
+        # `rising_share`; windows shorter than 8 days just go from first to last.
+        progress = (k - 3) / (self.days - 7) if self.days >= 8 else k / max(1, self.days - 1)
         return min(0.6, max(0.02, first + (last - first) * progress))
 
     def brand_shares(self, day: dt.date) -> dict[str, float]:

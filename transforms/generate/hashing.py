@@ -107,7 +107,65 @@ def pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def pick_rows(cum_table: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Like `pick`, with one cumulative distribution per row (`cum_table[group]`)."""
-    rows_cum = cum_table[group]
-    index = (u[:, None] >= rows_cum).sum(axis=1)
-    return np.minimum(index, cum_table.shape[-1] - 1).astype(np.int64)
+    """Like `pick`, with one cumulative distribution per row (`cum_table[group]`).
+
+    The tables are stacked as [0, 1), [1, 2), ... so one searchsorted serves every group.
+    """
+    groups, size = cum_table.shape
+    stacked = (cum_table + np.arange(groups)[:, None]).ravel()
+    index = np.searchsorted(stacked, u + group, side="right") - group * size
+    return np.minimum(index, size - 1).astype(np.int64)
+
+
+class Keys:
+    """Counter keys of rows that come from several streams (e.g. several day files).
+
+    Draws equal what each stream would draw for its own rows, computed in one vectorised pass.
+    """
+
+    __slots__ = ("parts", "_rows", "_lengths")
+
+    def __init__(self, parts: list[tuple[Stream, np.ndarray]]) -> None:
+        self.parts = [(stream, np.asarray(rows, dtype=np.int64)) for stream, rows in parts]
+        self._rows = (
+            np.concatenate([rows for _, rows in self.parts]).astype(np.uint64) * _GOLDEN
+            if self.parts
+            else np.zeros(0, dtype=np.uint64)
+        )
+        self._lengths = [len(rows) for _, rows in self.parts]
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def bits(self, name: str) -> np.ndarray:
+        if len(self.parts) == 1:
+            offset = np.uint64(_field_key(self.parts[0][0].key, name))
+        else:
+            keys = np.array([_field_key(s.key, name) for s, _ in self.parts], dtype=np.uint64)
+            offset = np.repeat(keys, self._lengths)
+        return mix64(self._rows + offset)
+
+    def uniform(self, name: str) -> np.ndarray:
+        return (self.bits(name) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+    def below(self, name: str, bound: int | np.ndarray) -> np.ndarray:
+        return (self.uniform(name) * bound).astype(np.int64)
+
+    def normal(self, name: str) -> np.ndarray:
+        u1 = 1.0 - self.uniform(name + "#1")
+        u2 = self.uniform(name + "#2")
+        return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+    def lognormal(self, name: str, median: float, sigma: float) -> np.ndarray:
+        return median * np.exp(sigma * self.normal(name))
+
+    def subset(self, index: np.ndarray) -> Keys:
+        """The keys of rows `index` (sorted positions in this batch)."""
+        parts = []
+        start = 0
+        for stream, rows in self.parts:
+            lo, hi = np.searchsorted(index, [start, start + len(rows)])
+            if hi > lo:
+                parts.append((stream, rows[index[lo:hi] - start]))
+            start += len(rows)
+        return Keys(parts)

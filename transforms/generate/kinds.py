@@ -6,6 +6,5 @@ UNRELATED = 2  # a brand word used in another sense
 DUPLICATE = 3  # a retweet or a copy of an earlier organic post
 REPLY = 4  # a brand account answering a complaint or purchase question
 ANNOUNCE = 5  # a brand account promoting a campaign, with a tracked link
-GENERIC = 6  # a brand account post without a link (a reply slot that found nothing to answer)
 
-OWN = (REPLY, ANNOUNCE, GENERIC)
+OWN = (REPLY, ANNOUNCE)

@@ -1,20 +1,39 @@
-"""Landing rows and their ground truth for a slice [start, stop) of one (day, source) file."""
+"""Landing rows and their ground truth for a batch of row ranges (possibly of several files).
+
+Batching small files of the same day together keeps the per-call overhead of Polars low; every
+value is still a pure function of (file, row), so batching never changes the output.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from transforms.config import PLATFORMS
 from transforms.generate import kinds, rates
-from transforms.generate.authors import BRAND_BASE
-from transforms.generate.ids import post_ids
+from transforms.generate.hashing import Keys
+from transforms.generate.ids import author_ids, post_ids
 from transforms.generate.plan import DayPlan
-from transforms.generate.rows import Rows, classify, is_original, is_reply_target, look_back
+from transforms.generate.rows import (
+    Rows,
+    answered_rows,
+    classify,
+    concat_rows,
+    copied_rows,
+)
 from transforms.generate.text import escape
 from transforms.schema import GROUND_TRUTH, LANDING_POST
 
-_IMPRESSION_PLATFORMS = ("x", "youtube")
-_ENGAGEMENT_SCALE = {"x": 1.0, "reddit": 1.5, "facebook": 0.8, "instagram": 2.0, "youtube": 1.2}
+_CODE = {p: i for i, p in enumerate(PLATFORMS)}
+_X, _YOUTUBE, _REVIEWS = _CODE["x"], _CODE["youtube"], _CODE["reviews"]
+_ENGAGEMENT_SCALE = np.array(
+    [
+        {"x": 1.0, "reddit": 1.5, "facebook": 0.8, "instagram": 2.0, "youtube": 1.2}.get(p, 0.5)
+        for p in PLATFORMS
+    ]
+)
 _RATING_CUM = np.cumsum(
     np.array(
         [
@@ -27,287 +46,337 @@ _RATING_CUM = np.cumsum(
 )
 
 
-def _ids(plan: DayPlan, r: Rows) -> pl.Series:
-    ms = plan.day_ms + (r.seconds * 1000).astype(np.int64)
-    st = plan.stream
-    comment = (r.kind == kinds.REPLY) | (st.uniform("comment", r.rows) < rates.REDDIT_COMMENT_SHARE)
+@dataclass
+class RowSet:
+    """Rows of one or more day files, in part order, with their counter keys."""
+
+    plans: list[DayPlan]
+    r: Rows
+    group: np.ndarray  # index into plans, per row (non-decreasing)
+    keys: Keys
+
+    @classmethod
+    def build(cls, parts: list[tuple[DayPlan, np.ndarray]], labels: bool = True) -> RowSet:
+        parts = [(plan, rows) for plan, rows in parts if len(rows)]
+        classified = [classify(plan, rows, labels) for plan, rows in parts]
+        r = concat_rows(classified)
+        group = np.repeat(np.arange(len(parts)), [len(rows) for _, rows in parts])
+        keys = Keys([(plan.stream, rows) for plan, rows in parts])
+        return cls([plan for plan, _ in parts], r, group, keys)
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    def subset(self, index: np.ndarray) -> RowSet:
+        return RowSet(self.plans, self.r.take(index), self.group[index], self.keys.subset(index))
+
+    @property
+    def platform(self) -> np.ndarray:
+        codes = np.array([_CODE[p.platform] for p in self.plans], dtype=np.int64)
+        return codes[self.group] if len(codes) else np.zeros(0, np.int64)
+
+    def slices(self) -> list[tuple[DayPlan, slice]]:
+        bounds = np.searchsorted(self.group, np.arange(len(self.plans) + 1))
+        return [(p, slice(bounds[g], bounds[g + 1])) for g, p in enumerate(self.plans)]
+
+    def ms(self) -> np.ndarray:
+        day_ms = np.array([p.day_ms for p in self.plans], dtype=np.int64)
+        return day_ms[self.group] + (self.r.seconds * 1000).astype(np.int64)
+
+
+def native_ids(rs: RowSet) -> pl.Series:
+    r = rs.r
+    comment = (r.kind == kinds.REPLY) | (rs.keys.uniform("comment") < rates.REDDIT_COMMENT_SHARE)
     comment &= r.kind != kinds.ANNOUNCE
-    return post_ids(plan.platform, plan.day, r.rows + plan.row_offset, ms, comment)
+    ms = rs.ms()
+    parts = [
+        post_ids(p.platform, p.day, r.rows[s] + p.row_offset, ms[s], comment[s])
+        for p, s in rs.slices()
+        if s.stop > s.start
+    ]
+    return pl.concat(parts) if parts else pl.Series([], dtype=pl.String)
 
 
-def _created_at(plan: DayPlan, r: Rows) -> pl.Series:
-    ms = plan.day_ms + (r.seconds * 1000).astype(np.int64)
-    stamps = pl.from_epoch(pl.Series(ms), time_unit="ms")
-    if plan.platform == "x":  # the X API reports milliseconds
-        return stamps.dt.to_string("%Y-%m-%dT%H:%M:%S%.3fZ")
-    return stamps.dt.to_string("%Y-%m-%dT%H:%M:%SZ")
+def created_at(rs: RowSet) -> pl.Series:
+    stamps = pl.from_epoch(pl.Series(rs.ms()), time_unit="ms")
+    texts = stamps.dt.to_string("%Y-%m-%dT%H:%M:%SZ")
+    x = np.flatnonzero(rs.platform == _X)  # the X API reports milliseconds
+    if len(x):
+        texts = texts.scatter(x, stamps.gather(x).dt.to_string("%Y-%m-%dT%H:%M:%S%.3fZ"))
+    return texts
 
 
-def _authors(plan: DayPlan, r: Rows) -> np.ndarray:
-    st = plan.stream
-    u = st.uniform("author", r.rows)
-    author = plan.authors.pick_people(u)
-    spam = r.kind == kinds.SPAM
-    author[spam] = plan.authors.pick_spammers(u[spam])
-    planner = plan.planner
-    announce = r.kind == kinds.ANNOUNCE
+def authors_of(rs: RowSet, kind: np.ndarray | None = None) -> np.ndarray:
+    """Author index per row (people, spam accounts or the brand's own accounts); `kind`
+    overrides the classified kind (a reply slot with nothing to answer is a person's post)."""
+    if not rs.plans:
+        return np.zeros(0, np.int64)
+    planner = rs.plans[0].planner
+    r = rs.r
+    kind = r.kind if kind is None else kind
+    platform = rs.platform
+    u = rs.keys.uniform("author")
+    author = planner.authors.pick_people(platform, u)
+    spam = kind == kinds.SPAM
+    author[spam] = planner.authors.pick_spammers(platform[spam], u[spam])
+    announce = kind == kinds.ANNOUNCE
     author[announce] = planner.announcer[r.own_brand[announce]]
-    answer = (r.kind == kinds.REPLY) | (r.kind == kinds.GENERIC)
+    answer = kind == kinds.REPLY
     author[answer] = planner.replier[r.own_brand[answer]]
     return author
 
 
-def _handles(plan: DayPlan, authors: np.ndarray) -> pl.Series:
-    return plan.authors.handles(authors, plan.planner.account_handles)
+def handles_of(rs: RowSet, authors: np.ndarray) -> pl.Series:
+    if not rs.plans:
+        return pl.Series([], dtype=pl.String)
+    return rs.plans[0].planner.authors.handles(rs.platform, authors)
 
 
-def _links(plan: DayPlan, r: Rows, ids: pl.Series) -> pl.Series:
+def followers_of(rs: RowSet, authors: np.ndarray) -> np.ndarray:
+    if not rs.plans:
+        return np.zeros(0, np.int64)
+    planner = rs.plans[0].planner
+    return planner.authors.followers(rs.platform, authors, planner.brand_followers)
+
+
+def _author_ids(rs: RowSet, authors: np.ndarray) -> pl.Series:
+    parts = [author_ids(p.platform, authors[s]) for p, s in rs.slices() if s.stop > s.start]
+    return pl.concat(parts) if parts else pl.Series([], dtype=pl.String)
+
+
+def links_of(rs: RowSet, ids: pl.Series) -> pl.Series:
     """The tracked URL of link posts, '' elsewhere."""
-    out = pl.Series([""] * len(r.rows), dtype=pl.String)
-    index = np.flatnonzero(r.link)
+    out = pl.Series([""] * len(rs), dtype=pl.String)
+    index = np.flatnonzero(rs.r.link)
     if len(index) == 0:
         return out
-    planner = plan.planner
-    campaign = r.campaign[index]
-    brand = planner.campaign_brand[campaign]
-    names = pl.Series(planner.campaign_names).gather(campaign)
-    paths = pl.Series(planner.campaign_paths).gather(campaign)
-    urls = planner.text.link(brand, names, paths, plan.platform, ids.gather(index))
+    planner = rs.plans[0].planner
+    campaign = rs.r.campaign[index]
+    urls = planner.text.link(
+        planner.campaign_brand[campaign],
+        pl.Series(planner.campaign_names).gather(campaign),
+        pl.Series(planner.campaign_paths).gather(campaign),
+        rs.platform[index],
+        ids.gather(index),
+    )
     return out.scatter(index, urls)
 
 
-def _organic_text(plan: DayPlan, r: Rows, index: np.ndarray, links: pl.Series) -> pl.Series:
-    return plan.planner.text.organic(
-        plan.stream,
-        plan.platform,
-        r.rows[index],
-        r.brand1[index],
-        r.brand2[index],
-        r.intent[index],
-        r.sentiment[index],
-        r.topic[index],
-        links=links.gather(index),
-        lang=r.lang[index],
-    )
+def _per_file(rs: RowSet, find, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Apply a per-file row finder (copied_rows, answered_rows) to each file of a row set."""
+    results = [find(p, rs.r.rows[s], *(c[s] for c in columns)) for p, s in rs.slices()]
+    if not results:
+        empty = np.zeros(0, np.int64)
+        return empty.astype(bool), empty.astype(bool), empty
+    return tuple(np.concatenate([res[k] for res in results]) for k in range(3))
 
 
-def _originals(plan: DayPlan, rows: np.ndarray) -> tuple[Rows, pl.Series, pl.Series, pl.Series]:
-    """Labels, ids, author handles and raw texts of organic rows (what duplicates copy)."""
-    r = classify(plan, rows)
-    ids = _ids(plan, r)
-    handles = _handles(plan, _authors(plan, r))
-    everything = np.arange(len(rows))
-    return r, ids, handles, _organic_text(plan, r, everything, _links(plan, r, ids))
+def _sources(
+    rs: RowSet, positions: np.ndarray, from_prev: np.ndarray, rows: np.ndarray, labels: bool
+) -> tuple[RowSet, np.ndarray]:
+    """The rows that rows `positions` of the batch point at (today's or yesterday's), and for
+    each of them the batch position it belongs to."""
+    parts, owners = [], []
+    for g, plan in enumerate(rs.plans):
+        in_group = rs.group == g
+        for flag, day_plan in ((True, plan.prev), (False, plan)):
+            chosen = np.flatnonzero(in_group & (from_prev == flag))
+            if len(chosen) and day_plan is not None:
+                parts.append((day_plan, rows[chosen]))
+                owners.append(positions[chosen])
+    owner = np.concatenate(owners) if owners else np.zeros(0, np.int64)
+    return RowSet.build(parts, labels), owner
 
 
-def _gather_sources(
-    plan: DayPlan, from_prev: np.ndarray, source_rows: np.ndarray
-) -> tuple[Rows, pl.Series, pl.Series, pl.Series]:
-    """`_originals` for rows that may live in today's or yesterday's file, in input order."""
-    parts = []
-    order = []
-    for flag, day_plan in ((False, plan), (True, plan.prev)):
-        index = np.flatnonzero(from_prev == flag)
-        if len(index) == 0 or day_plan is None:
-            continue
-        parts.append(_originals(day_plan, source_rows[index]))
-        order.append(index)
-    index = np.concatenate(order)
-    inverse = np.empty_like(index)
-    inverse[index] = np.arange(len(index))
-    rows = Rows(
-        **{
-            name: np.concatenate([getattr(p[0], name) for p in parts])[inverse]
-            for name in Rows.__dataclass_fields__
-        }
-    )
-    ids, handles, texts = (pl.concat([p[k] for p in parts]).gather(inverse) for k in (1, 2, 3))
-    return rows, ids, handles, texts
-
-
-def _engagement(
-    plan: DayPlan, r: Rows, followers: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    st = plan.stream
-    rows = r.rows
-    scale = _ENGAGEMENT_SCALE.get(plan.platform, 1.0)
-    noise = st.lognormal("engagement", rows, 0.35, 1.1)
+def _engagement(rs: RowSet, kind: np.ndarray, followers: np.ndarray) -> tuple[np.ndarray, ...]:
+    keys = rs.keys
+    noise = keys.lognormal("engagement", 0.35, 1.1)
     factor = np.select(
-        [r.kind == kinds.SPAM, r.kind == kinds.DUPLICATE, r.kind == kinds.REPLY],
-        [0.05, 0.08, 0.01],
-        1.0,
+        [kind == kinds.SPAM, kind == kinds.DUPLICATE, kind == kinds.REPLY], [0.05, 0.08, 0.01], 1.0
     )
-    base = np.power(np.maximum(followers, 1), 0.45) * noise * scale * factor
+    base = (
+        np.power(np.maximum(followers, 1), 0.45) * noise * _ENGAGEMENT_SCALE[rs.platform] * factor
+    )
     likes = np.floor(base).astype(np.int64)
-    comments = np.floor(base * (0.02 + 0.28 * st.uniform("comments", rows))).astype(np.int64)
-    shares = np.floor(base * (0.01 + 0.24 * st.uniform("shares", rows))).astype(np.int64)
-    reach = followers * (0.05 + 0.55 * st.uniform("reach", rows))
-    impressions = np.floor(reach + likes * (15 + 45 * st.uniform("views", rows))).astype(np.int64)
-    return likes, shares, comments, impressions + 1
+    comments = np.floor(base * (0.02 + 0.28 * keys.uniform("comments"))).astype(np.int64)
+    shares = np.floor(base * (0.01 + 0.24 * keys.uniform("shares"))).astype(np.int64)
+    reach = followers * (0.05 + 0.55 * keys.uniform("reach"))
+    impressions = np.floor(reach + likes * (15 + 45 * keys.uniform("views"))).astype(np.int64) + 1
+    helpful = np.floor(keys.lognormal("helpful", 1.0, 1.2)).astype(np.int64)
+    likes = np.where(rs.platform == _REVIEWS, helpful, likes)  # reviews: "helpful" votes
+    return likes, shares, comments, impressions
 
 
-def _assemble(n: int, parts: list[tuple[np.ndarray, pl.Series]]) -> pl.Series:
-    out = pl.Series([""] * n, dtype=pl.String)
-    for index, values in parts:
-        if len(index):
-            out = out.scatter(index, values)
-    return out
+def _nullable(values: np.ndarray, dtype: pl.DataType, present: np.ndarray) -> pl.Series:
+    series = pl.Series(values, dtype=dtype)
+    missing = np.flatnonzero(~present)
+    return series.scatter(missing, None) if len(missing) else series
 
 
-def build_chunk(plan: DayPlan, start: int, stop: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(landing rows, ground-truth rows) for rows [start, stop) of `plan`'s file."""
-    planner = plan.planner
+def build_batch(
+    segments: list[tuple[DayPlan, int, int]],
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """Landing rows per segment (plan, start, stop) and the ground truth of all of them."""
+    main = RowSet.build([(plan, np.arange(lo, hi, dtype=np.int64)) for plan, lo, hi in segments])
+    planner = segments[0][0].planner
     text = planner.text
-    st = plan.stream
-    platform = plan.platform
-    r = classify(plan, np.arange(start, stop, dtype=np.int64))
-    n = len(r.rows)
+    r = main.r
+    n = len(main)
     kind = r.kind.copy()
-    ids = _ids(plan, r)
+    platform = main.platform
+    ids = native_ids(main)
 
     # Duplicates: the nearest organic post at or before (now - a delay of minutes to a day).
     dup = np.flatnonzero(kind == kinds.DUPLICATE)
-    delay = st.lognormal("dup_delay", r.rows[dup], rates.DUPLICATE_DELAY_MEDIAN_MIN * 60, 1.2)
-    found, from_prev, source = look_back(
-        plan, r.rows[dup], r.seconds[dup], np.clip(delay, 60, 30 * 3600),
-        np.zeros(len(dup), np.int64), is_original, rates.DUPLICATE_LOOKBACK,
+    sub = main.subset(dup)
+    delay = sub.keys.lognormal("dup_delay", rates.DUPLICATE_DELAY_MEDIAN_MIN * 60, 1.2)
+    found, from_prev, source = _per_file(
+        sub, copied_rows, sub.r.seconds, np.clip(delay, 60, 108_000)
     )
     kind[dup[~found]] = kinds.ORGANIC  # nothing to copy: an ordinary post
-    dup, from_prev, source = dup[found], from_prev[found], source[found]
+    originals, dup = _sources(
+        sub.subset(np.flatnonzero(found)), dup[found], from_prev[found], source[found], True
+    )
 
-    # Brand replies: the nearest eligible post of the brand before (now - a response delay).
+    # Brand replies: each reply slot answers one eligible post (see DayPlan.reply_anchors).
     rep = np.flatnonzero(kind == kinds.REPLY)
-    owner = r.own_brand[rep]
-    median = np.where(
-        owner == 0,
-        rates.REPLY_DELAY_MEDIAN_MIN["tracked"],
-        rates.REPLY_DELAY_MEDIAN_MIN["competitor"],
+    sub = main.subset(rep)
+    hit, hit_prev, target = _per_file(sub, answered_rows, sub.r.own_brand)
+    kind[rep[~hit]] = kinds.ORGANIC  # nothing to answer: the slot is an ordinary post
+    targets, rep = _sources(
+        sub.subset(np.flatnonzero(hit)), rep[hit], hit_prev[hit], target[hit], False
     )
-    delay = median * 60 * np.exp(st.normal("reply_delay", r.rows[rep]))
-    hit, hit_prev, target = look_back(
-        plan, r.rows[rep], r.seconds[rep], np.clip(delay, 120, 20 * 3600),
-        owner, is_reply_target, rates.REPLY_LOOKBACK,
+
+    authors = authors_of(main, kind)
+    handles = handles_of(main, authors)
+    followers = followers_of(main, authors)
+    verified = planner.authors.verified(platform, authors, followers)
+    links = links_of(main, ids)
+
+    # Texts: organic rows and the originals of duplicates in one pass, then the other kinds.
+    organic = np.flatnonzero(kind == kinds.ORGANIC)
+    own_org = main.subset(organic)
+    orig_ids = native_ids(originals)
+    both = Keys(own_org.keys.parts + originals.keys.parts)
+
+    def cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a, b])
+
+    o, g = own_org.r, originals.r
+    organic_texts = text.organic(
+        both,
+        cat(own_org.platform, originals.platform),
+        cat(o.brand1, g.brand1),
+        cat(o.brand2, g.brand2),
+        cat(o.intent, g.intent),
+        cat(o.sentiment, g.sentiment),
+        cat(o.topic, g.topic),
+        links=pl.concat([links.gather(organic), links_of(originals, orig_ids)]),
+        lang=cat(o.lang, g.lang),
     )
-    kind[rep[~hit]] = kinds.GENERIC
-    rep, hit_prev, target = rep[hit], hit_prev[hit], target[hit]
+    texts = pl.Series([""] * n, dtype=pl.String).scatter(organic, organic_texts.head(len(organic)))
 
-    authors = _authors(plan, r)
-    handles = _handles(plan, authors)
-    followers = plan.authors.followers(authors, planner.brand_followers[platform])
-    verified = plan.authors.verified(authors, followers)
-    links = _links(plan, r, ids)
-
-    # Labels start as the row's own and are overwritten for non-organic kinds.
-    brand1, brand2 = r.brand1.copy(), r.brand2.copy()
-    intent, sentiment, lang = r.intent.copy(), r.sentiment.copy(), r.lang.copy()
     in_reply_to = pl.Series([None] * n, dtype=pl.String)
     repost_of = pl.Series([None] * n, dtype=pl.String)
-    parts: list[tuple[np.ndarray, pl.Series]] = []
-
-    organic = np.flatnonzero(kind == kinds.ORGANIC)
-    parts.append((organic, _organic_text(plan, r, organic, links)))
-
+    brand1, brand2 = r.brand1.copy(), r.brand2.copy()
+    intent, sentiment, lang = r.intent.copy(), r.sentiment.copy(), r.lang.copy()
     if len(dup):
-        orig, orig_ids, orig_handles, orig_texts = _gather_sources(plan, from_prev, source)
-        retweet = (platform == "x") & (st.uniform("retweet", r.rows[dup]) < rates.RETWEET_SHARE)
-        rt = pl.Series(retweet)
-        dup_texts = pl.select(
-            pl.when(rt).then("RT " + orig_handles + ": " + orig_texts).otherwise(orig_texts)
-        ).to_series()
-        parts.append((dup, dup_texts))
-        repost_of = repost_of.scatter(dup[retweet], orig_ids.filter(rt))
-        brand1[dup], brand2[dup] = orig.brand1, orig.brand2
-        intent[dup], sentiment[dup], lang[dup] = orig.intent, orig.sentiment, orig.lang
-
+        orig_texts = organic_texts.tail(len(dup))
+        orig_handles = handles_of(originals, authors_of(originals))
+        retweet = (platform[dup] == _X) & (main.keys.uniform("retweet")[dup] < rates.RETWEET_SHARE)
+        copies = pl.Series(retweet).not_()
+        dup_texts = ("RT " + orig_handles + ": " + orig_texts).scatter(
+            np.flatnonzero(copies.to_numpy()), orig_texts.filter(copies)
+        )
+        texts = texts.scatter(dup, dup_texts)
+        repost_of = repost_of.scatter(dup[retweet], orig_ids.filter(pl.Series(retweet)))
+        brand1[dup], brand2[dup] = g.brand1, g.brand2
+        intent[dup], sentiment[dup], lang[dup] = g.intent, g.sentiment, g.lang
     if len(rep):
-        tgt, tgt_ids, tgt_handles, _ = _gather_sources(plan, hit_prev, target)
-        parts.append((rep, text.reply(st, platform, r.rows[rep], tgt.intent, tgt_handles)))
-        in_reply_to = in_reply_to.scatter(rep, tgt_ids)
-        sentiment[rep] = np.where(tgt.intent == rates.PURCHASE, rates.POSITIVE, rates.NEUTRAL)
+        order = np.argsort(rep)  # keys of the reply rows in batch order
+        target_handles = handles_of(targets, authors_of(targets)).gather(order)
+        replies = text.reply(
+            main.keys.subset(rep[order]),
+            platform[rep[order]],
+            targets.r.intent[order],
+            target_handles,
+        )
+        texts = texts.scatter(rep[order], replies)
+        in_reply_to = in_reply_to.scatter(rep, native_ids(targets))
+        sentiment[rep] = np.where(targets.r.intent == rates.PURCHASE, rates.POSITIVE, rates.NEUTRAL)
 
-    spam = np.flatnonzero(kind == kinds.SPAM)
-    parts.append((spam, text.spam(st, r.rows[spam])))
-    unrelated = np.flatnonzero(kind == kinds.UNRELATED)
-    parts.append((unrelated, text.unrelated(st, r.rows[unrelated])))
-    announce = np.flatnonzero(kind == kinds.ANNOUNCE)
-    parts.append(
-        (announce, text.announcement(st, r.rows[announce], r.campaign[announce], links.gather(announce)))
-    )
-    generic = np.flatnonzero(kind == kinds.GENERIC)
-    parts.append((generic, text.generic_own(st, r.rows[generic])))
-    texts = escape(platform, st, r.rows, _assemble(n, parts))
+    for code, make in (
+        (kinds.SPAM, lambda k, i: text.spam(k)),
+        (kinds.UNRELATED, lambda k, i: text.unrelated(k)),
+        (kinds.ANNOUNCE, lambda k, i: text.announcement(k, r.campaign[i], links.gather(i))),
+    ):
+        index = np.flatnonzero(kind == code)
+        if len(index):
+            texts = texts.scatter(index, make(main.keys.subset(index), index))
+    texts = escape(main.keys, platform, texts)
 
+    # Ground-truth labels of non-organic kinds.
     own = np.isin(kind, kinds.OWN)
     noise = (kind == kinds.SPAM) | (kind == kinds.UNRELATED)
     brand1 = np.where(own, r.own_brand, np.where(noise, -1, brand1))
     brand2 = np.where(own | noise, -1, brand2)
     intent = np.where(own | noise, rates.OTHER, intent)
-    sentiment = np.where(noise | (kind == kinds.GENERIC), rates.NEUTRAL, sentiment)
+    sentiment = np.where(noise, rates.NEUTRAL, sentiment)
     sentiment = np.where(kind == kinds.ANNOUNCE, rates.POSITIVE, sentiment)
     lang = np.where(own | noise, 0, lang)
 
-    likes, shares, comments, impressions = _engagement(plan, r, followers)
-    rating = None
-    if platform == "reviews":
-        stars = 1 + (st.uniform("rating", r.rows)[:, None] >= _RATING_CUM[sentiment]).sum(axis=1)
-        stars = np.minimum(stars, 5)
-        stars = np.where(kind == kinds.SPAM, 5, np.where(kind == kinds.UNRELATED, 4, stars))
-        rating = pl.Series(stars, dtype=pl.Int64).scatter(np.flatnonzero(own), None)
-        likes = np.floor(st.lognormal("helpful", r.rows, 1.0, 1.2)).astype(np.int64)
-
-    def column(values, dtype) -> pl.Series:
-        return pl.Series(values, dtype=dtype)
-
-    null_int = pl.Series([None] * n, dtype=pl.Int64)
+    likes, shares, comments, impressions = _engagement(main, kind, followers)
+    reviews = platform == _REVIEWS
+    stars = 1 + (main.keys.uniform("rating")[:, None] >= _RATING_CUM[sentiment]).sum(axis=1)
+    stars = np.where(
+        kind == kinds.SPAM, 5, np.where(kind == kinds.UNRELATED, 4, np.minimum(stars, 5))
+    )
+    views = (platform == _X) | (platform == _YOUTUBE)
     lang_codes = pl.Series(rates.LANGS).gather(lang)
-    reviews = platform == "reviews"
+
     landing = pl.DataFrame(
         {
             "id": ids,
-            "created_at": _created_at(plan, r),
-            "author_id": plan.authors.ids(authors),
+            "created_at": created_at(main),
+            "author_id": _author_ids(main, authors),
             "author_handle": handles,
-            "author_followers": null_int if reviews else column(followers, pl.Int64),
-            "author_verified": column(verified & ~reviews, pl.Boolean),
+            "author_followers": _nullable(followers, pl.Int64, ~reviews),
+            "author_verified": pl.Series(verified & ~reviews, dtype=pl.Boolean),
             "text": texts,
-            "lang": lang_codes if platform in _IMPRESSION_PLATFORMS else pl.Series([None] * n, dtype=pl.String),
+            "lang": lang_codes.clone().scatter(np.flatnonzero(~views), None),  # scatter is in place
             "in_reply_to_id": in_reply_to,
             "repost_of_id": repost_of,
-            "likes": column(likes, pl.Int64),
-            "shares": null_int if reviews else column(shares, pl.Int64),
-            "comments": null_int if reviews else column(comments, pl.Int64),
-            "impressions": column(impressions, pl.Int64)
-            if platform in _IMPRESSION_PLATFORMS
-            else null_int,
-            "rating": rating if rating is not None else null_int,
+            "likes": pl.Series(likes, dtype=pl.Int64),
+            "shares": _nullable(shares, pl.Int64, ~reviews),
+            "comments": _nullable(comments, pl.Int64, ~reviews),
+            "impressions": _nullable(impressions, pl.Int64, views),
+            "rating": _nullable(stars, pl.Int64, reviews & ~own),
         },
         schema=LANDING_POST,
     )
 
-    slugs = pl.Series(planner.slugs + [""])
-    first, second = np.minimum(brand1, brand2), np.maximum(brand1, brand2)
-    first = np.where(first < 0, second, first)  # one brand: it is `second` when first is -1
-    second = np.where(first == second, -1, second)
-    brands = pl.select(
-        pl.when(pl.lit(pl.Series(second >= 0)))
-        .then(pl.lit(slugs.gather(np.where(first < 0, len(planner.slugs), first))) + " "
-              + pl.lit(slugs.gather(np.where(second < 0, len(planner.slugs), second))))
-        .otherwise(pl.lit(slugs.gather(np.where(first < 0, len(planner.slugs), first))))
-    ).to_series()
+    slugs = pl.Series([*planner.slugs, ""])
+    none = len(planner.slugs)
+    first = np.where(brand2 >= 0, np.minimum(brand1, brand2), brand1)
+    second = np.where(brand2 >= 0, np.maximum(brand1, brand2), -1)
+    names = slugs.gather(np.where(first < 0, none, first))
+    pairs = np.flatnonzero(second >= 0)
+    if len(pairs):
+        names = names.scatter(pairs, names.gather(pairs) + " " + slugs.gather(second[pairs]))
     truth = pl.DataFrame(
         {
-            "platform": pl.Series([platform] * n, dtype=pl.String),
+            "platform": pl.Series(PLATFORMS).gather(platform),
             "id": ids,
-            "brands": brands,
+            "brands": names,
             "sentiment": pl.Series(rates.SENTIMENTS).gather(sentiment),
             "intent": pl.Series(rates.INTENTS).gather(intent),
-            "is_spam": column(kind == kinds.SPAM, pl.Boolean),
-            "is_unrelated": column(kind == kinds.UNRELATED, pl.Boolean),
-            "is_duplicate": column(kind == kinds.DUPLICATE, pl.Boolean),
-            "is_own_post": column(own, pl.Boolean),
+            "is_spam": kind == kinds.SPAM,
+            "is_unrelated": kind == kinds.UNRELATED,
+            "is_duplicate": kind == kinds.DUPLICATE,
+            "is_own_post": own,
             "lang": lang_codes,
         },
         schema=GROUND_TRUTH,
     )
-    assert BRAND_BASE  # brand accounts are authors >= BRAND_BASE (see authors.py)
-    return landing, truth
+    frames = [landing.slice(s.start, s.stop - s.start) for _, s in main.slices()]
+    return frames, truth

@@ -14,25 +14,44 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from transforms.config import Brand
+from transforms.config import PLATFORMS, Brand
 from transforms.generate import rates, vocabulary
-from transforms.generate.hashing import Stream
+from transforms.generate.hashing import Keys
 from transforms.generate.ids import BASE62, token
 
 SENT = rates.SENTIMENTS
 MAX_VARIANTS = 40  # per phrase, after filler expansion
 _MENTION_FORMS = 4  # alias, lowercase alias, handle, hashtag
-_SHOUTING_PLATFORMS = ("x", "facebook", "instagram", "youtube")
+
+# Per-platform parameters, indexed by platform code (position in config.PLATFORMS).
+_PLATFORM_NAMES = pl.Series(PLATFORMS, dtype=pl.String)
+_X, _INSTAGRAM, _REVIEWS = (PLATFORMS.index(p) for p in ("x", "instagram", "reviews"))
+_ALIAS_P = np.array([rates.MENTION_FORMS[p][0] for p in PLATFORMS])
+_HANDLE_P = np.array([rates.MENTION_FORMS[p][1] for p in PLATFORMS])
+_EMOJI_P = np.array([rates.EMOJI_RATE[p] for p in PLATFORMS])
+_TAG_P = np.array([rates.HASHTAG_TAIL_RATE[p] for p in PLATFORMS])
+_SHOUT_OK = np.array([p in ("x", "facebook", "instagram", "youtube") for p in PLATFORMS])
+_REPLY_MENTION = np.array([p in ("x", "instagram", "youtube") for p in PLATFORMS])
+# Closer set per (intent, sentiment): rants close complaints, questions close with "thanks".
+_CLOSER_KIND = np.array(
+    [
+        [vocabulary.CLOSER_KINDS.index(k) for k in kinds]
+        for kinds in (
+            ("negative", "question", "question"),  # complaint
+            ("question", "question", "question"),  # purchase_intent
+            ("question", "question", "question"),  # question
+            ("positive", "positive", "positive"),  # praise
+            ("negative", "question", "positive"),  # other
+        )
+    ]
+)
 
 
-def expand(phrases: Sequence[str], fillers: dict[str, Sequence[str]]) -> list[str]:
-    """Every phrase with each filler placeholder replaced by its values (capped per phrase)."""
-    out: list[str] = []
+def expand(phrases: Sequence[str], fillers: dict[str, Sequence[str]]) -> list[list[str]]:
+    """Each phrase's variants with its filler placeholders replaced (capped per phrase)."""
+    out: list[list[str]] = []
     for phrase in phrases:
         names = [name for name in fillers if "{" + name + "}" in phrase]
-        if not names:
-            out.append(phrase)
-            continue
         variants = []
         for values in itertools.product(*(fillers[name] for name in names)):
             text = phrase
@@ -40,24 +59,40 @@ def expand(phrases: Sequence[str], fillers: dict[str, Sequence[str]]) -> list[st
                 text = text.replace("{" + name + "}", value)
             variants.append(text)
         step = max(1, len(variants) // MAX_VARIANTS)
-        out.extend(variants[::step][:MAX_VARIANTS])
+        out.append(variants[::step][:MAX_VARIANTS] or [phrase])
     return out
 
 
 class PieceTable:
-    """Phrase groups flattened into one Series; a row picks a phrase of its group."""
+    """Phrase groups flattened into one Series. A row picks a phrase of its group uniformly,
+    then one of the phrase's variants (so phrases with many filler values are not favoured)."""
 
-    def __init__(self, groups: Sequence[Sequence[str]]) -> None:
-        counts = [len(g) for g in groups]
-        if any(c == 0 for c in counts):
-            raise ValueError("every phrase group needs at least one phrase")
-        self.counts = np.array(counts, dtype=np.int64)
-        self.offsets = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.int64)
-        self.series = pl.Series([p for g in groups for p in g], dtype=pl.String)
+    def __init__(self, groups: Sequence[Sequence[str | Sequence[str]]]) -> None:
+        phrase_counts, variant_counts, flat = [], [], []
+        for group in groups:
+            phrases = [[p] if isinstance(p, str) else list(p) for p in group]
+            if not phrases or any(not v for v in phrases):
+                raise ValueError("every phrase group needs at least one phrase")
+            phrase_counts.append(len(phrases))
+            for variants in phrases:
+                variant_counts.append(len(variants))
+                flat.extend(variants)
+        self.phrase_counts = np.array(phrase_counts, dtype=np.int64)
+        self.phrase_offsets = _offsets(self.phrase_counts)
+        self.variant_counts = np.array(variant_counts, dtype=np.int64)
+        self.variant_offsets = _offsets(self.variant_counts)
+        self.series = pl.Series(flat, dtype=pl.String)
 
     def take(self, group: np.ndarray, u: np.ndarray) -> pl.Series:
-        index = self.offsets[group] + (u * self.counts[group]).astype(np.int64)
-        return self.series.gather(index)
+        scaled = u * self.phrase_counts[group]
+        whole = scaled.astype(np.int64)
+        phrase = self.phrase_offsets[group] + whole
+        variant = ((scaled - whole) * self.variant_counts[phrase]).astype(np.int64)
+        return self.series.gather(self.variant_offsets[phrase] + variant)
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
 
 
 def _key(intent: int, sentiment: int) -> str:
@@ -81,10 +116,6 @@ def _website(brand: Brand) -> str:
     return brand.website or f"{brand.slug}.example"
 
 
-def _frame(**columns: pl.Series | np.ndarray) -> pl.DataFrame:
-    return pl.DataFrame({name: pl.Series(name, values) for name, values in columns.items()})
-
-
 class TextMachine:
     """All phrase tables for one brand configuration."""
 
@@ -92,14 +123,16 @@ class TextMachine:
         self.brands = list(brands)
         self.tracked_campaigns = list(tracked_campaigns)  # kinds: switch_save, always_on, ...
         fillers = vocabulary.FILLERS
-        n_int, n_sent, n_top = len(rates.INTENTS), len(SENT), len(rates.TOPICS)
+        n_int, n_sent = len(rates.INTENTS), len(SENT)
 
         # Bodies: groups (intent, sentiment) then (intent, sentiment, topic) for comparisons.
         body_groups = []
         for i in range(n_int):
             for s in range(n_sent):
                 default = vocabulary.BODIES[f"{rates.INTENTS[i]}/neutral"]
-                body_groups.append(expand(_fallback(vocabulary.BODIES, _key(i, s), default), fillers))
+                body_groups.append(
+                    expand(_fallback(vocabulary.BODIES, _key(i, s), default), fillers)
+                )
         for i in range(n_int):
             for s in range(n_sent):
                 templates = vocabulary.COMPARISONS.get(_key(i, s), ("{b} or {b2}?",))
@@ -111,13 +144,13 @@ class TextMachine:
         detail_groups = []
         for i in range(n_int):
             by_topic = vocabulary.DETAILS[rates.INTENTS[i]]
-            every = [d for ds in by_topic.values() for d in ds]
+            every = [d for ds in by_topic.values() for d in ds]  # topics without own details
             for topic in rates.TOPICS:
                 detail_groups.append(expand(by_topic.get(topic) or every, fillers))
         self.details = PieceTable(detail_groups)
 
         self.openers = PieceTable([vocabulary.OPENERS[s] for s in SENT])
-        self.closers = PieceTable([vocabulary.CLOSERS[s] for s in SENT])
+        self.closers = PieceTable([vocabulary.CLOSERS[k] for k in vocabulary.CLOSER_KINDS])
         self.emojis = PieceTable([vocabulary.EMOJIS[s] for s in SENT])
         self.topic_tags = PieceTable([vocabulary.TOPIC_HASHTAGS[t] for t in rates.TOPICS])
 
@@ -153,9 +186,10 @@ class TextMachine:
                 hard += vocabulary.UNRELATED_HARD.get(alias.lower(), ())
         if not normal:  # no exclusion terms configured: unrelated posts about the weather
             normal = ["storm clouds rolling in", "long run this morning, legs are done"]
-        self.unrelated = PieceTable([normal, hard or normal])
+        self.unrelated_phrases = PieceTable([normal, hard or normal])
+        self.unrelated_emojis = PieceTable([vocabulary.UNRELATED_EMOJIS])
 
-        self.spam = PieceTable(
+        self.spam_templates = PieceTable(
             [expand(vocabulary.SPAM, {**vocabulary.SPAM_FILLERS, **fillers, "tag": ()})]
         )
         self.spam_hosts = PieceTable([vocabulary.SPAM_FILLERS["url_host"]])
@@ -170,50 +204,48 @@ class TextMachine:
             announce_groups.append(
                 self._brand_phrases(vocabulary.ANNOUNCEMENTS["competitor"], brand)
             )
-        self.announcements = PieceTable(announce_groups)
+        self.announcement_phrases = PieceTable(announce_groups)
         signed = {"sig": vocabulary.SIGNATURES}
-        self.replies = PieceTable(
+        self.reply_phrases = PieceTable(
             [
                 expand(vocabulary.REPLIES["complaint"], signed),
                 expand(vocabulary.REPLIES["purchase_intent"], signed),
             ]
         )
-        self.generic_own = PieceTable([list(vocabulary.GENERIC_OWN)])
         self.typo_from = list(vocabulary.TYPOS)
         self.typo_to = list(vocabulary.TYPOS.values())
 
     @staticmethod
-    def _brand_phrases(templates: Sequence[str], brand: Brand) -> list[str]:
+    def _brand_phrases(templates: Sequence[str], brand: Brand) -> list[list[str]]:
         tags = list(brand.hashtags) or [""]
         phrases = expand(templates, {**vocabulary.FILLERS, "tag": tags, "name": (brand.name,)})
-        return [p.rstrip() for p in phrases]
+        return [[v.rstrip() for v in variants] for variants in phrases]
 
     # -- pieces ---------------------------------------------------------------------------------
 
-    def _mention(
-        self, st: Stream, name: str, rows: np.ndarray, brand: np.ndarray, platform: str
-    ) -> pl.Series:
-        alias_p, handle_p, _ = rates.MENTION_FORMS.get(platform, (1.0, 0.0, 0.0))
-        u = st.uniform(name + ".form", rows)
+    def _mention(self, keys: Keys, name: str, brand: np.ndarray, platform: np.ndarray) -> pl.Series:
+        """How each row writes a brand: alias (sometimes lowercase), @handle or #hashtag."""
+        u = keys.uniform(name + ".form")
+        alias_p, handle_p = _ALIAS_P[platform], _HANDLE_P[platform]
         form = np.where(u < alias_p, 0, np.where(u < alias_p + handle_p, 2, 3))
-        lower = (form == 0) & (st.uniform(name + ".lower", rows) < rates.LOWERCASE_ALIAS_RATE)
+        lower = (form == 0) & (keys.uniform(name + ".lower") < rates.LOWERCASE_ALIAS_RATE)
         form = np.where(lower, 1, form)
         group = np.maximum(brand, 0) * _MENTION_FORMS + form
-        return self.mentions.take(group, st.uniform(name + ".pick", rows))
+        return self.mentions.take(group, keys.uniform(name + ".pick"))
 
     def _optional(
-        self, table: PieceTable, st: Stream, name: str, rows: np.ndarray, group, rate: float
+        self, table: PieceTable, keys: Keys, name: str, group: np.ndarray, rate: np.ndarray
     ) -> pl.Series:
-        pieces = table.take(group, st.uniform(name, rows))
-        keep = pl.Series(st.uniform(name + ".on", rows) < rate)
-        return pl.select(pl.when(keep).then(pl.lit(pieces)).otherwise(pl.lit(""))).to_series()
+        pieces = table.take(group, keys.uniform(name))
+        keep = keys.uniform(name + ".on") < rate
+        return pieces.scatter(np.flatnonzero(~keep), "")
 
     def link(
         self,
         brand: np.ndarray,
         campaign_names: pl.Series,
         paths: pl.Series,
-        platform: str,
+        platform: np.ndarray,
         post_ids: pl.Series,
     ) -> pl.Series:
         """Tracked links: https://<website><path>?utm_source=...&utm_content=<post id>."""
@@ -221,7 +253,9 @@ class TextMachine:
         return (
             sites
             + paths
-            + f"?utm_source={platform}&utm_medium=social&utm_campaign="
+            + "?utm_source="
+            + _PLATFORM_NAMES.gather(platform)
+            + "&utm_medium=social&utm_campaign="
             + campaign_names
             + "&utm_content="
             + post_ids
@@ -231,9 +265,8 @@ class TextMachine:
 
     def organic(
         self,
-        st: Stream,
-        platform: str,
-        rows: np.ndarray,
+        keys: Keys,
+        platform: np.ndarray,
         brand1: np.ndarray,
         brand2: np.ndarray,
         intent: np.ndarray,
@@ -243,190 +276,177 @@ class TextMachine:
         lang: np.ndarray | None = None,
     ) -> pl.Series:
         """Customer posts about brands (English unless `lang` says otherwise)."""
-        if len(rows) == 0:
+        n = len(keys)
+        if n == 0:
             return pl.Series([], dtype=pl.String)
         n_int, n_sent, n_top = len(rates.INTENTS), len(SENT), len(rates.TOPICS)
+        lang = np.zeros(n, dtype=np.int64) if lang is None else lang
+        foreign = lang > 0
         comparison = brand2 >= 0
         body_group = np.where(
             comparison,
             n_int * n_sent + (intent * n_sent + sentiment) * n_top + topic,
             intent * n_sent + sentiment,
         )
-        body = self.bodies.take(body_group, st.uniform("t.body", rows))
-        detail = self.details.take(intent * n_top + topic, st.uniform("t.detail", rows))
-        opener = self.openers.take(sentiment, st.uniform("t.open", rows))
-        closer = self.closers.take(sentiment, st.uniform("t.close", rows))
-        emoji = self._optional(
-            self.emojis, st, "t.emoji", rows, sentiment, rates.EMOJI_RATE.get(platform, 0.2)
+        body = self.bodies.take(body_group, keys.uniform("t.body"))
+        detail = self.details.take(intent * n_top + topic, keys.uniform("t.detail"))
+        # Openers only where the body starts with the brand ("ugh Nimbus is down again").
+        opener = self.openers.take(sentiment, keys.uniform("t.open"))
+        opener = opener.scatter(np.flatnonzero(~body.str.starts_with("{b}").to_numpy()), "")
+        closer = self.closers.take(_CLOSER_KIND[intent, sentiment], keys.uniform("t.close"))
+        emoji = self._optional(self.emojis, keys, "t.emoji", sentiment, _EMOJI_P[platform])
+        mention1 = self._mention(keys, "t.m1", brand1, platform)
+        mention2 = self._mention(keys, "t.m2", brand2, platform)
+
+        # Trailing hashtags: the brand's own tag or a topic tag; instagram often adds a second.
+        tagged = keys.uniform("t.tag") < _TAG_P[platform]
+        brand_first = keys.uniform("t.tagkind") < 0.5
+        brand_tag = self.brand_tags.take(np.maximum(brand1, 0), keys.uniform("t.btag"))
+        topic_tag = self.topic_tags.take(topic, keys.uniform("t.ttag"))
+        two_tags = (platform == _INSTAGRAM) & (keys.uniform("t.tag2") < 0.5)
+
+        if foreign.any():  # translated bodies: aliases only, no English extras
+            index = np.flatnonzero(foreign)
+            group = (lang[index] - 1) * n_int + intent[index]
+            sub = keys.subset(index)
+            body = body.scatter(index, self.non_english.take(group, sub.uniform("t.foreign")))
+            alias = self.aliases.take(np.maximum(brand1[index], 0), sub.uniform("t.alias"))
+            mention1 = mention1.scatter(index, alias)
+            opener = opener.scatter(index, "")
+            closer = closer.scatter(index, "")
+            tagged &= ~foreign
+
+        links = links if links is not None else pl.Series([""] * n, dtype=pl.String)
+        frame = pl.DataFrame(
+            {
+                "opener": opener,
+                "body": body,
+                "closer": closer,
+                "emoji": emoji,
+                "tagged": tagged,
+                "brand_first": brand_first,
+                "brand_tag": brand_tag,
+                "topic_tag": topic_tag,
+                "two_tags": two_tags,
+                "link": links,
+                "detail": detail,
+                "m1": mention1,
+                "m2": mention2,
+            }
         )
-        brand_tag = self.brand_tags.take(np.maximum(brand1, 0), st.uniform("t.btag", rows))
-        topic_tag = self.topic_tags.take(topic, st.uniform("t.ttag", rows))
-        tag_rate = rates.HASHTAG_TAIL_RATE.get(platform, 0.0)
-        u_tag = st.uniform("t.tag", rows)
-        first_tag = np.where(st.uniform("t.tagkind", rows) < 0.5, 1, 2)
-        two_tags = (platform == "instagram") & (st.uniform("t.tag2", rows) < 0.5)
-        mention1 = self._mention(st, "t.m1", rows, brand1, platform)
-        mention2 = self._mention(st, "t.m2", rows, brand2, platform)
-        typo = st.uniform("t.typo", rows) < rates.TYPO_RATE
-        shout = (
-            (intent == rates.COMPLAINT)
-            & (sentiment == rates.NEGATIVE)
-            & (st.uniform("t.shout", rows) < rates.SHOUTING_RATE)
-            & (platform in _SHOUTING_PLATFORMS)
-        )
-        capital = st.uniform("t.capital", rows) < 0.3
-        frame = _frame(
-            body=body,
-            detail=detail,
-            opener=opener,
-            closer=closer,
-            emoji=emoji,
-            brand_tag=brand_tag,
-            topic_tag=topic_tag,
-            tagged=u_tag < tag_rate,
-            first_tag=first_tag,
-            two_tags=two_tags,
-            m1=mention1,
-            m2=mention2,
-            typo=typo,
-            capital=capital,
-            link=links if links is not None else pl.Series([""] * len(rows), dtype=pl.String),
-        )
-        shout = shout & (frame["link"] == "").to_numpy()
-        frame = frame.with_columns(shout=pl.Series(shout))
-        if lang is not None:
-            non_english = lang > 0
-            if non_english.any():
-                frame = self._non_english(frame, st, rows, brand1, intent, lang)
-        first = (
-            pl.when((pl.col("first_tag") == 1) & (pl.col("brand_tag") != ""))
+        first_tag = (
+            pl.when(pl.col("brand_first") & (pl.col("brand_tag") != ""))
             .then(pl.col("brand_tag"))
             .otherwise(pl.col("topic_tag"))
         )
-        second = pl.when(pl.col("two_tags")).then(" " + pl.col("topic_tag")).otherwise(pl.lit(""))
-        tags = pl.when(pl.col("tagged")).then(" " + first + second).otherwise(pl.lit(""))
+        second_tag = (
+            pl.when(pl.col("two_tags")).then(" " + pl.col("topic_tag")).otherwise(pl.lit(""))
+        )
+        tags = pl.when(pl.col("tagged")).then(" " + first_tag + second_tag).otherwise(pl.lit(""))
         link = pl.when(pl.col("link") == "").then(pl.lit("")).otherwise(" " + pl.col("link"))
         pieces = [pl.col("opener"), pl.col("body"), pl.col("closer"), pl.col("emoji"), tags, link]
-        text = (
+        texts = frame.select(
             pl.concat_str(pieces)
             .str.replace_all("{d}", pl.col("detail"), literal=True)
             .str.replace_all("{b}", pl.col("m1"), literal=True)
             .str.replace_all("{b2}", pl.col("m2"), literal=True)
-        )
-        frame = frame.with_columns(text=text)
-        typo = pl.col("text").str.replace_many(self.typo_from, self.typo_to)
-        capitalised = pl.col("text").str.slice(0, 1).str.to_uppercase() + pl.col("text").str.slice(1)
-        frame = frame.with_columns(
-            text=pl.when(pl.col("typo")).then(typo).otherwise(pl.col("text"))
-        ).with_columns(
-            text=pl.when(pl.col("shout"))
-            .then(pl.col("text").str.to_uppercase())
-            .when(pl.col("capital"))
-            .then(capitalised)
-            .otherwise(pl.col("text"))
-        )
-        return frame["text"]
+        ).to_series()
 
-    def _non_english(
-        self,
-        frame: pl.DataFrame,
-        st: Stream,
-        rows: np.ndarray,
-        brand1: np.ndarray,
-        intent: np.ndarray,
-        lang: np.ndarray,
-    ) -> pl.DataFrame:
-        """Swap in a translated body for non-English rows (aliases only, no extras)."""
-        non_english = lang > 0
-        group = np.maximum(lang - 1, 0) * len(rates.INTENTS) + intent
-        body = self.non_english.take(group, st.uniform("t.foreign", rows))
-        alias = self.aliases.take(np.maximum(brand1, 0), st.uniform("t.alias", rows))
-        keep = pl.Series(non_english)
-        return frame.with_columns(
-            body=pl.when(keep).then(pl.lit(body)).otherwise(pl.col("body")),
-            m1=pl.when(keep).then(pl.lit(alias)).otherwise(pl.col("m1")),
-            opener=pl.when(keep).then(pl.lit("")).otherwise(pl.col("opener")),
-            closer=pl.when(keep).then(pl.lit("")).otherwise(pl.col("closer")),
-            tagged=pl.when(keep).then(False).otherwise(pl.col("tagged")),
-            typo=pl.when(keep).then(False).otherwise(pl.col("typo")),
-            shout=pl.when(keep).then(False).otherwise(pl.col("shout")),
+        # Human noise on a few English posts: typos, ALL CAPS rants, a capitalised first letter.
+        english = ~foreign & (links == "").to_numpy()
+        typo = np.flatnonzero(english & (keys.uniform("t.typo") < rates.TYPO_RATE))
+        if len(typo):
+            fixed = texts.gather(typo).str.replace_many(self.typo_from, self.typo_to)
+            texts = texts.scatter(typo, fixed)
+        shout = np.flatnonzero(
+            english
+            & (intent == rates.COMPLAINT)
+            & (sentiment == rates.NEGATIVE)
+            & _SHOUT_OK[platform]
+            & (keys.uniform("t.shout") < rates.SHOUTING_RATE)
         )
+        capital = np.flatnonzero(keys.uniform("t.capital") < 0.3)
+        capital = np.setdiff1d(capital, shout, assume_unique=True)
+        if len(capital):
+            texts = texts.scatter(capital, _capitalise(texts.gather(capital)))
+        if len(shout):
+            texts = texts.scatter(shout, texts.gather(shout).str.to_uppercase())
+        return texts
 
-    def unrelated(self, st: Stream, rows: np.ndarray) -> pl.Series:
+    def unrelated(self, keys: Keys) -> pl.Series:
         """A brand word in another sense (weather, games, space, fitness)."""
-        hard = (st.uniform("t.hard", rows) < vocabulary.UNRELATED_HARD_SHARE).astype(np.int64)
-        text = self.unrelated.take(hard, st.uniform("t.unrelated", rows))
-        emoji = self._optional(self.emojis, st, "t.emoji", rows, np.full(len(rows), 1), 0.2)
-        capital = pl.Series(st.uniform("t.capital", rows) < 0.4)
-        return pl.select(
-            pl.when(capital)
-            .then(pl.lit(text).str.slice(0, 1).str.to_uppercase() + pl.lit(text).str.slice(1))
-            .otherwise(pl.lit(text))
-            + pl.lit(emoji)
-        ).to_series()
+        n = len(keys)
+        hard = (keys.uniform("t.hard") < vocabulary.UNRELATED_HARD_SHARE).astype(np.int64)
+        texts = self.unrelated_phrases.take(hard, keys.uniform("t.unrelated"))
+        zero = np.zeros(n, np.int64)
+        emoji = self._optional(self.unrelated_emojis, keys, "t.emoji", zero, np.full(n, 0.2))
+        capital = np.flatnonzero(keys.uniform("t.capital") < 0.4)
+        if len(capital):
+            texts = texts.scatter(capital, _capitalise(texts.gather(capital)))
+        return texts + emoji
 
-    def spam(self, st: Stream, rows: np.ndarray) -> pl.Series:
+    def spam(self, keys: Keys) -> pl.Series:
         """Follower selling, crypto giveaways, 'DM for promo' (often with a brand hashtag)."""
-        template = self.spam.take(np.zeros(len(rows), dtype=np.int64), st.uniform("t.spam", rows))
-        host = self.spam_hosts.take(np.zeros(len(rows), np.int64), st.uniform("t.host", rows))
-        code = token(st.bits("t.code", rows), 7, BASE62)
-        brand = st.below("t.sbrand", rows, len(self.brands))
-        brand_tag = self.brand_tags.take(brand, st.uniform("t.sbtag", rows))
-        other_tag = self.spam_tags.take(np.zeros(len(rows), np.int64), st.uniform("t.stag", rows))
-        use_brand = pl.Series(st.uniform("t.sbrandon", rows) < vocabulary.SPAM_BRAND_TAG_RATE)
-        tag = pl.select(
-            pl.when(use_brand & (brand_tag != "")).then(brand_tag).otherwise(other_tag)
-        ).to_series()
-        frame = _frame(template=template, url=host + code, tag=tag)
+        n = len(keys)
+        zero = np.zeros(n, dtype=np.int64)
+        template = self.spam_templates.take(zero, keys.uniform("t.spam"))
+        url = self.spam_hosts.take(zero, keys.uniform("t.host")) + token(
+            keys.bits("t.code"), 7, BASE62
+        )
+        brand = keys.below("t.sbrand", len(self.brands))
+        brand_tag = self.brand_tags.take(brand, keys.uniform("t.sbtag"))
+        tag = self.spam_tags.take(zero, keys.uniform("t.stag"))
+        use_brand = (keys.uniform("t.sbrandon") < vocabulary.SPAM_BRAND_TAG_RATE) & (
+            brand_tag != ""
+        ).to_numpy()
+        tag = tag.scatter(np.flatnonzero(use_brand), brand_tag.filter(pl.Series(use_brand)))
+        frame = pl.DataFrame({"template": template, "url": url, "tag": tag})
         return frame.select(
             pl.col("template")
             .str.replace_all("{url}", pl.col("url"), literal=True)
             .str.replace_all("{tag}", pl.col("tag"), literal=True)
+            .str.strip_chars_end()
         ).to_series()
 
-    def announcement(
-        self,
-        st: Stream,
-        rows: np.ndarray,
-        group: np.ndarray,
-        links: pl.Series,
-    ) -> pl.Series:
+    def announcement(self, keys: Keys, group: np.ndarray, links: pl.Series) -> pl.Series:
         """A brand's own post promoting a campaign, with its tracked link."""
-        template = self.announcements.take(group, st.uniform("t.announce", rows))
-        frame = _frame(template=template, link=links)
+        template = self.announcement_phrases.take(group, keys.uniform("t.announce"))
+        frame = pl.DataFrame({"template": template, "link": links})
         return frame.select(
             pl.col("template").str.replace_all("{link}", pl.col("link"), literal=True)
         ).to_series()
 
     def reply(
         self,
-        st: Stream,
-        platform: str,
-        rows: np.ndarray,
+        keys: Keys,
+        platform: np.ndarray,
         target_intent: np.ndarray,
         target_handles: pl.Series,
     ) -> pl.Series:
         """A brand account answering a complaint (apology, DM us) or a purchase question."""
         group = (target_intent == rates.PURCHASE).astype(np.int64)
-        text = self.replies.take(group, st.uniform("t.reply", rows))
-        if platform in ("x", "instagram", "youtube"):
-            return target_handles + " " + text
-        return text
+        texts = self.reply_phrases.take(group, keys.uniform("t.reply"))
+        mention = np.flatnonzero(_REPLY_MENTION[platform])
+        if len(mention):
+            texts = texts.scatter(
+                mention, target_handles.gather(mention) + " " + texts.gather(mention)
+            )
+        return texts
 
-    def generic_own(self, st: Stream, rows: np.ndarray) -> pl.Series:
-        return self.generic_own.take(np.zeros(len(rows), np.int64), st.uniform("t.generic", rows))
+
+def _capitalise(texts: pl.Series) -> pl.Series:
+    return texts.str.slice(0, 1).str.to_uppercase() + texts.str.slice(1)
 
 
-def escape(platform: str, st: Stream, rows: np.ndarray, texts: pl.Series) -> pl.Series:
+def escape(keys: Keys, platform: np.ndarray, texts: pl.Series) -> pl.Series:
     """Export quirks: X escapes &, < and >; scraped review pages sometimes keep HTML entities."""
-    if platform == "x":
-        return texts.str.replace_all("&", "&amp;", literal=True).str.replace_many(
-            ["<", ">"], ["&lt;", "&gt;"]
-        )
-    if platform == "reviews":
-        scraped = pl.Series(st.uniform("t.entities", rows) < rates.REVIEW_ENTITY_RATE)
-        escaped = texts.str.replace_all("&", "&amp;", literal=True).str.replace_all(
-            "'", "&#39;", literal=True
-        )
-        return pl.select(pl.when(scraped).then(escaped).otherwise(texts)).to_series()
+    x = np.flatnonzero(platform == _X)
+    if len(x):
+        escaped = texts.gather(x).str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
+        texts = texts.scatter(x, escaped)
+    scraped = (platform == _REVIEWS) & (keys.uniform("t.entities") < rates.REVIEW_ENTITY_RATE)
+    reviews = np.flatnonzero(scraped)
+    if len(reviews):
+        escaped = texts.gather(reviews).str.replace_many(["&", "'"], ["&amp;", "&#39;"])
+        texts = texts.scatter(reviews, escaped)
     return texts

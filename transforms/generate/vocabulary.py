@@ -159,7 +159,7 @@ DETAILS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "5g": ("is 5G included in the basic plan?", "does the {plan} plan come with 5G?"),
         "coverage": (
-            "how's coverage around {city}? thinking of switching",
+            "how's coverage around {city}?",
             "is the signal good in rural {state}? about to sign up",
         ),
     },
@@ -260,7 +260,7 @@ BODIES: dict[str, tuple[str, ...]] = {
         "{b} {d}. unbelievable",
         "{b} {d} again",
         "can't believe {b} {d}",
-        "yet again {b} {d}",
+        "yet again: {b} {d}",
         "so {b} {d} and nobody cares",
         "{b} {d}!!",
         "{b} {d}. fix it",
@@ -288,11 +288,10 @@ BODIES: dict[str, tuple[str, ...]] = {
         "question for {b}: {d}",
         "thinking of switching to {b}. {d}",
         "considering {b}, {d}",
-        "{b} {d} asking for a friend",
     ),
     "purchase_intent/positive": (
         "thinking of switching to {b}, heard great things. {d}",
-        "ready to join {b}! {d}",
+        "ready to sign up with {b}! {d}",
         "my friends love {b}. {d}",
         "finally switching to {b} next week, {d}",
         "the {b} deals look great, {d}",
@@ -308,7 +307,6 @@ BODIES: dict[str, tuple[str, ...]] = {
         "hey {b}, {d}",
         "quick question {b}: {d}",
         "anyone with {b} know: {d}",
-        "{b} {d} thanks in advance",
         "for {b} customers: {d}",
     ),
     "question/positive": (
@@ -333,8 +331,8 @@ BODIES: dict[str, tuple[str, ...]] = {
         "{b} {d}!",
     ),
     "other/negative": (
-        "{b} keeps texting me promos",
-        "{b} ads are so annoying",
+        "{b} keeps texting me promos about the {plan} plan",
+        "{b} ads are so annoying, saw {n} of them today",
         "{b} {d}, whatever",
         "{b} {d}. nobody asked",
     ),
@@ -343,12 +341,12 @@ BODIES: dict[str, tuple[str, ...]] = {
         "saw that {b} {d}",
         "apparently {b} {d}",
         "so {b} {d}",
-        "at the {b} store waiting for my turn",
+        "at the {b} store in {city} waiting for my turn",
     ),
     "other/positive": (
         "{b} {d}, nice",
         "cool, {b} {d}",
-        "new phone day with {b}",
+        "new {phone} day with {b}",
     ),
 }
 
@@ -358,10 +356,10 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
         "switched from {b2} to {b}, way better {tw}",
         "{b} > {b2} for {tw}, not even close",
         "left {b2} for {b} last month and never looking back",
-        "{b} {tw} beats {b2} by a mile",
+        "{b} beats {b2} on {tw} by a mile",
     ),
     "complaint/negative": (
-        "{b} {tw} is worse than {b2}, should've stayed",
+        "{b} is worse than {b2} on {tw}, should've stayed",
         "switched from {b2} to {b} and regret it, {b} {d}",
         "{b} is even worse than {b2} for {tw}",
     ),
@@ -371,7 +369,7 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
         "comparing {b} and {b2} right now, {d}",
     ),
     "purchase_intent/positive": (
-        "thinking of switching from {b2} to {b}, heard their {tw} is great",
+        "thinking of switching from {b2} to {b}, heard good things about their {tw}",
         "my whole family moved from {b2} to {b}, time for me too",
     ),
     "question/neutral": (
@@ -395,15 +393,16 @@ OPENERS: dict[str, tuple[str, ...]] = {
         "PSA: ",
     ),
 }
+CLOSER_KINDS = ("negative", "question", "positive")
 CLOSERS: dict[str, tuple[str, ...]] = {
     "negative": (
         "", "", "", "", "", " smh", " fix it", " so annoying", " ridiculous", " done with this",
         " #fail", " thanks for nothing", " anyone else?", " unacceptable", " I pay for this??",
         " every. single. time", " this is why people leave",
     ),
-    "neutral": (
+    "question": (
         "", "", "", "", "", " thanks", " thx", " anyone know?", " lmk", " cheers",
-        " thanks in advance", " 🤷",
+        " thanks in advance", " 🤷", " asking for a friend",
     ),
     "positive": (
         "", "", "", "", "", " love it", " 10/10", " highly recommend", " so happy", " finally!",
@@ -515,6 +514,7 @@ UNRELATED_HARD: dict[str, tuple[str, ...]] = {
     ),
 }
 UNRELATED_HARD_SHARE = 0.15
+UNRELATED_EMOJIS = (" 👀", " 🤷", " 😅", " 🙌", " ✨", " 😂")
 
 SPAM: tuple[str, ...] = (
     "🔥 Get {n}k REAL followers for just {price}!! DM now {url}",
@@ -547,8 +547,8 @@ NON_ENGLISH: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
         "complaint": (
             "{b} lleva {hours} horas sin servicio, qué vergüenza",
-            "otra vez sin señal con {b}",
-            "{b} me cobró dos veces este mes",
+            "otra vez sin señal con {b} en {city}",
+            "{b} me cobró {price} de más este mes",
             "el soporte de {b} es un desastre",
         ),
         "purchase_intent": (
@@ -560,43 +560,52 @@ NON_ENGLISH: dict[str, dict[str, tuple[str, ...]]] = {
             "¿alguien sabe si {b} incluye roaming en México?",
         ),
         "praise": (
-            "la cobertura de {b} es excelente",
-            "muy buena atención en la tienda de {b}",
+            "la cobertura de {b} en {city} es excelente",
+            "muy buena atención en la tienda de {b}, me ayudaron con el {phone}",
         ),
         "other": (
-            "vi un anuncio de {b} en el metro",
-            "{b} abrió una tienda nueva cerca de mi casa",
+            "vi un anuncio de {b} en el metro, {price} al mes por el plan {plan}",
+            "{b} abrió una tienda nueva en {city}",
         ),
     },
     "pt": {
         "complaint": (
-            "a {b} está sem sinal de novo",
-            "{b} me cobrou duas vezes este mês",
+            "a {b} está sem sinal de novo há {hours} horas",
+            "{b} me cobrou {price} a mais este mês",
             "atendimento da {b} é péssimo",
         ),
-        "purchase_intent": ("quanto custa o plano ilimitado da {b}?", "pensando em mudar para a {b}"),
-        "question": ("a {b} tem cobertura em {city}?", "alguém sabe se o plano da {b} inclui roaming?"),
-        "praise": ("o 5G da {b} é muito rápido", "adorei o atendimento da {b}"),
-        "other": ("vi a propaganda da {b} na TV", "a loja da {b} do shopping fechou para reforma"),
+        "purchase_intent": (
+            "quanto custa o plano ilimitado da {b}?",
+            "pensando em mudar para a {b}",
+        ),
+        "question": (
+            "a {b} tem cobertura em {city}?",
+            "alguém sabe se o plano da {b} inclui roaming?",
+        ),
+        "praise": ("o 5G da {b} é muito rápido em {city}", "adorei o atendimento da {b}"),
+        "other": ("vi a propaganda da {b} do {phone} na TV", "a loja da {b} fechou para reforma"),
     },
     "fr": {
         "complaint": (
             "encore une panne chez {b}, plus de réseau depuis ce matin",
-            "{b} m'a facturé deux fois ce mois-ci",
+            "{b} m'a facturé {price} de trop ce mois-ci",
             "le service client de {b} est nul",
         ),
         "purchase_intent": (
             "combien coûte le forfait illimité de {b} ?",
             "je pense passer chez {b}",
         ),
-        "question": ("est-ce que {b} couvre bien {city} ?", "le forfait {b} inclut-il le roaming ?"),
+        "question": (
+            "est-ce que {b} couvre bien {city} ?",
+            "le forfait {b} inclut-il le roaming ?",
+        ),
         "praise": ("super réseau avec {b}, rien à dire", "la 5G de {b} est vraiment rapide"),
         "other": ("pub {b} partout dans le métro", "nouvelle boutique {b} près de chez moi"),
     },
     "de": {
         "complaint": (
             "{b} hat schon wieder kein Netz",
-            "{b} hat mir doppelt abgebucht",
+            "{b} hat mir {price} zu viel abgebucht",
             "der Kundenservice von {b} ist eine Katastrophe",
         ),
         "purchase_intent": (
@@ -614,7 +623,8 @@ ANNOUNCEMENTS: dict[str, tuple[str, ...]] = {
     "switch_save": (
         "Switch & Save is here: bring your number to {name} and pay half for 6 months. {link}",
         "Tired of dropped calls? Switch to {name} and save 50% for 6 months 📱 {link} {tag}",
-        "Keep your phone, keep your number, cut your bill in half. Switch & Save ends soon ⏳ {link}",
+        "Keep your phone, keep your number, cut your bill in half. Switch & Save ends soon ⏳ "
+        "{link}",
         "Switching is easier than ever: we'll even pay off your old phone. Details: {link}",
     ),
     "always_on": (
@@ -638,7 +648,8 @@ ANNOUNCEMENTS: dict[str, tuple[str, ...]] = {
 # Brand replies to customers, by the intent of the post they answer.
 REPLIES: dict[str, tuple[str, ...]] = {
     "complaint": (
-        "Sorry to hear that! Please DM us your account number and ZIP so we can take a look. ^{sig}",
+        "Sorry to hear that! Please DM us your account number and ZIP so we can take a look. "
+        "^{sig}",
         "We're aware of an issue in some areas and our engineers are on it. Thanks for your "
         "patience 🙏 ^{sig}",
         "That's not the experience we want for you. We've sent you a DM to get this fixed. ^{sig}",
@@ -653,10 +664,4 @@ REPLIES: dict[str, tuple[str, ...]] = {
         "We'd love to have you! Switching takes about 10 minutes online or in store. ^{sig}",
     ),
 }
-GENERIC_OWN: tuple[str, ...] = (
-    "We're here 24/7 if you need us, just send a DM.",
-    "Tip: turn on Wi-Fi calling for better coverage indoors 📶",
-    "Thanks for being with us! Questions? DM us anytime.",
-    "Planned maintenance tonight 1-3am local time, service may be briefly interrupted.",
-)
 SIGNATURES = ("JS", "MK", "AL", "TR", "EP", "DW", "SG", "RC")
