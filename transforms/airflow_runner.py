@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,12 @@ def configure_airflow(config: Config, config_path: Path | None) -> None:
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+def _quiet_warnings() -> None:
+    # Library deprecation notices (Airflow, Starlette, dbt) say nothing about the pipeline.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
 
 
 def _init_metadata_db() -> None:
@@ -86,6 +93,7 @@ def run_range(
     import time
 
     configure_airflow(config, config_path)
+    _quiet_warnings()
     _init_metadata_db()
     logging.getLogger("airflow").setLevel(logging.WARNING)
     dags = _load_dags()

@@ -195,7 +195,8 @@ def test_brand_posts_come_from_configured_verified_accounts(sample: Sample) -> N
     assert announcements["text"].str.contains(r"utm_content=").all()
 
 
-def test_texts_vary(sample: Sample) -> None:
+def test_texts_vary_and_have_no_leftover_placeholders(sample: Sample) -> None:
+    assert not sample.posts["text"].str.contains(r"\{[a-z0-9_]+\}").any()
     voice = sample.posts.filter(VOICE)
     assert voice["text"].n_unique() > 0.97 * voice.height
     assert (

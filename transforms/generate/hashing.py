@@ -87,10 +87,6 @@ class Stream:
     def lognormal(self, name: str, rows: np.ndarray, median: float, sigma: float) -> np.ndarray:
         return median * np.exp(sigma * self.normal(name, rows))
 
-    def categorical(self, name: str, rows: np.ndarray, cumulative: np.ndarray) -> np.ndarray:
-        """Category indices; `cumulative` is the running sum of the probabilities (ends at 1)."""
-        return pick(cumulative, self.uniform(name, rows))
-
 
 def cumulative(probabilities: np.ndarray) -> np.ndarray:
     """Running sums normalised to end at exactly 1 (last axis)."""

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 TRACKED_CAMPAIGN_KINDS = ("switch_save", "always_on", "family_plan")
 SOCIAL_LINK_PLATFORMS = ("x", "reddit", "facebook", "instagram", "youtube")
 _SPIKE_SHAPES = ((16.0, 2.5), (14.0, 4.0))  # (centre hour, width) of the outage bursts
+PLAN_CACHE_SCHEDULED_ROWS = 2_000_000  # bound on the schedules kept by cached plans
 
 
 def _eligible_mentions(share: np.ndarray, intent: np.ndarray) -> np.ndarray:
@@ -155,6 +156,7 @@ class Planner:
             seed, PLATFORMS, self.account_handles, tracked_accounts
         )
         self._plans: OrderedDict[tuple[dt.date, str], DayPlan] = OrderedDict()
+        self._scheduled_rows = 0
 
     # -- day-level parameters ------------------------------------------------------------------
 
@@ -189,11 +191,24 @@ class Planner:
         if plan is None:
             plan = DayPlan(self, day, source)
             self._plans[key] = plan
-            if len(self._plans) > 3 * len(self.config.sources):
-                self._plans.popitem(last=False)  # plans are cheap to rebuild; bound the memory
+            self._scheduled_rows += len(plan.schedule.rows)
+            # Plans are rebuilt on demand; keep a few days always, more while they are small.
+            while len(self._plans) > 3 * len(self.config.sources) and (
+                self._scheduled_rows > PLAN_CACHE_SCHEDULED_ROWS
+            ):
+                _, old = self._plans.popitem(last=False)
+                self._scheduled_rows -= len(old.schedule.rows)
         else:
             self._plans.move_to_end(key)
         return plan
+
+    def release_before(self, day: dt.date) -> None:
+        """Drop the row caches of files before `day` (they are no longer generated or looked
+        back into); their plans stay cached for the funnel."""
+        for (plan_day, _), plan in self._plans.items():
+            if plan_day < day:
+                plan.classified = None
+                plan.light_blocks.clear()
 
     def in_window(self, day: dt.date) -> bool:
         return self.start <= day <= self.end

@@ -110,6 +110,7 @@ def generate_sample(
                 for (plan, _, _), frame in zip(batch, frames, strict=True):
                     landing[plan.source.name].write(frame)
                 truth.write(labels)
+        planner.release_before(day)  # yesterday's rows are no longer needed
         for plan in plans:
             report.posts[plan.platform] += plan.n
             report.files.append(zones.landing_file(config, plan.source, day))

@@ -189,9 +189,8 @@ class TextMachine:
         self.unrelated_phrases = PieceTable([normal, hard or normal])
         self.unrelated_emojis = PieceTable([vocabulary.UNRELATED_EMOJIS])
 
-        self.spam_templates = PieceTable(
-            [expand(vocabulary.SPAM, {**vocabulary.SPAM_FILLERS, **fillers, "tag": ()})]
-        )
+        coins = {"coin": vocabulary.SPAM_FILLERS["coin"]}  # {url} and {tag} are set per row
+        self.spam_templates = PieceTable([expand(vocabulary.SPAM, {**fillers, **coins})])
         self.spam_hosts = PieceTable([vocabulary.SPAM_FILLERS["url_host"]])
         self.spam_tags = PieceTable([vocabulary.SPAM_FILLERS["tag"]])
 

@@ -51,7 +51,6 @@ class ChunkWriter:
         self._handle: BinaryIO | None = None
         self._parquet: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []
-        self._pending_rows = 0
         if fmt == "parquet":
             self._schema = arrow_schema(columns)
             self._parquet = pq.ParquetWriter(
@@ -77,7 +76,6 @@ class ChunkWriter:
             self._header_written = True
         else:
             self._pending.append(frame.to_arrow().cast(self._schema))
-            self._pending_rows += frame.height
             self._flush(final=False)
         self.rows += frame.height
 
@@ -93,7 +91,6 @@ class ChunkWriter:
             offset += size
         rest = table.slice(offset)
         self._pending = [rest] if rest.num_rows else []
-        self._pending_rows = rest.num_rows
 
     def close(self) -> None:
         if self.fmt == "csv" and not self._header_written and self._handle is not None:
