@@ -64,14 +64,14 @@ def listener_ingest():
         return run(_day())
 
     @task(outlets=[RAW_POSTS])
-    def load(gated: dict, reports: list[dict]) -> dict:
+    def load(gated: dict) -> dict:
         from transforms.pipeline import load as run
 
-        # Index the mapped results instead of iterating them: iteration probes one past the end.
-        return run(_day(), [reports[i] for i in range(len(reports))])
+        # The day's batch manifests in the raw zone say what was read; no XCom needed.
+        return run(_day())
 
     reports = extract.expand(source=list_sources())
-    load(gate(classify(clean(reports))), reports)
+    load(gate(classify(clean(reports))))
 
 
 listener_ingest()

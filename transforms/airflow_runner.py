@@ -17,13 +17,14 @@ from pathlib import Path
 
 from transforms import zones
 from transforms.config import CONFIG_ENV, DEFAULT_CONFIG, PROJECT_ROOT, Config
+from transforms.errors import ListenerError
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 INGEST_DAG = "listener_ingest"
 WAREHOUSE_DAG = "listener_warehouse"
 
 
-class DagRunFailed(RuntimeError):
+class DagRunFailed(ListenerError):
     """A DAG run ended in a state other than success."""
 
 

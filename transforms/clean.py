@@ -11,7 +11,7 @@ import datetime as dt
 
 import polars as pl
 
-from transforms import schema, zones
+from transforms import raw_zone, schema, zones
 from transforms.config import Brand, Config
 from transforms.files import write_parquet_atomic
 
@@ -62,11 +62,18 @@ def normalize_text(text: pl.Expr) -> pl.Expr:
     )
 
 
-def join_found(text: pl.Expr, pattern: str, lower: bool = False) -> pl.Expr:
+def join_found(
+    text: pl.Expr, pattern: str, lower: bool = False, declared: pl.Expr | None = None
+) -> pl.Expr:
+    """Space-separated matches in the text, plus those the platform declared (deduplicated)."""
     found = text.str.extract_all(pattern)
+    if declared is not None:
+        found = found.list.concat(declared.fill_null("").str.split(" ")).list.eval(
+            pl.element().filter(pl.element() != "")
+        )
     if lower:
         found = found.list.eval(pl.element().str.to_lowercase())
-    return found.list.join(" ")
+    return found.list.unique(maintain_order=True).list.join(" ")
 
 
 def utm_param(name: str) -> pl.Expr:
@@ -142,6 +149,8 @@ def brand_match(brand: Brand) -> pl.Expr:
         .then(pl.lit("hashtag"))
         .when(by_alias)
         .then(pl.lit("alias"))
+        .when(pl.col("declared_brand") == brand.slug)
+        .then(pl.lit("source"))  # the export says so (a vendor query for this brand)
         .otherwise(None)
         .alias(f"_brand_{brand.slug}")
     )
@@ -154,13 +163,23 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
         raw.sort("created_at", "post_id")
         .with_columns(text_clean=normalize_text(pl.col("text")))
         .with_columns(
-            urls=join_found(pl.col("text_clean"), URL_PATTERN),
-            hashtags=join_found(pl.col("text_clean"), HASHTAG_PATTERN, lower=True),
-            mentions=join_found(pl.col("text_clean"), MENTION_PATTERN, lower=True),
+            urls=join_found(pl.col("text_clean"), URL_PATTERN, declared=pl.col("declared_urls")),
+            hashtags=join_found(
+                pl.col("text_clean"), HASHTAG_PATTERN, True, pl.col("declared_hashtags")
+            ),
+            mentions=join_found(
+                pl.col("text_clean"), MENTION_PATTERN, True, pl.col("declared_mentions")
+            ),
             content_hash=content_hash(pl.col("text_clean")),
-            own_brand=pl.col("author_handle")
-            .str.to_lowercase()
-            .replace_strict(handles, default=None, return_dtype=pl.String),
+            own_brand=pl.coalesce(
+                pl.col("author_handle")
+                .str.to_lowercase()
+                .replace_strict(handles, default=None, return_dtype=pl.String),
+                # A source that marks the brand's own posts (an "inbound" column) is believed.
+                pl.when(pl.col("declared_own_post")).then(
+                    pl.coalesce(pl.col("declared_brand"), pl.lit(brands[0].slug))
+                ),
+            ),
             **language_scores(pl.col("text_clean")),
         )
         .with_columns(
@@ -203,15 +222,9 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
 
 
 def read_raw_day(config: Config, day: dt.date) -> pl.DataFrame:
-    """Every source's accepted posts for one day (an empty frame when nothing landed)."""
-    files = [
-        zones.raw_partition(config, s.name, day) / "posts.parquet"
-        for s in config.sources
-        if (zones.raw_partition(config, s.name, day) / "posts.parquet").exists()
-    ]
-    if not files:
-        return pl.DataFrame(schema=schema.RAW_POST)
-    return pl.concat([pl.read_parquet(f) for f in files]).cast(schema.RAW_POST)
+    """Every source's accepted posts for one day, the latest snapshot of each post."""
+    posts = raw_zone.day_posts(config, [s.name for s in config.sources], day)
+    return raw_zone.latest_snapshots(posts)
 
 
 def clean_day(config: Config, day: dt.date) -> dict[str, int]:

@@ -1,11 +1,13 @@
 """The `listener` command: generate sample data, run the pipeline, summarize what it published.
 
     listener generate [--start DATE] [--days N] [--posts-per-day N] [--seed N]
+    listener ingest --source NAME [--date DATE]     # one source's extraction, outside Airflow
     listener run [--start DATE] [--end DATE]        # the real DAGs, in-process, then publish
     listener summary                                # rows per stage, top lines of each mart
     listener evaluate --model default --labels FILE --text-column COL --label-column COL
 
-Every command takes `--config FILE` (default: $LISTENER_CONFIG or config/listener.yml).
+Every command takes `--config FILE` (default: $LISTENER_CONFIG or config/listener.yml), before or
+after the command name.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import datetime as dt
 import json
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from transforms.config import CONFIG_ENV, Config, ConfigError, load_config
+from transforms.errors import ListenerError
 
 
 def _date(value: str) -> dt.date:
@@ -40,6 +44,15 @@ def cmd_generate(args: argparse.Namespace, config: Config) -> int:
         f"({', '.join(f'{k} {v:,}' for k, v in report.funnel_rows.items())}) "
         f"in {report.seconds:.1f} s into {config.data_dir / 'landing'}"
     )
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    from transforms.extract import extract_source_day
+
+    day = args.date or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    report = extract_source_day(config, config.source(args.source), day)
+    print(json.dumps(asdict(report), indent=2))
     return 0
 
 
@@ -87,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int)
     generate.set_defaults(func=cmd_generate)
 
+    ingest = commands.add_parser("ingest", help="extract one source's day into the raw zone")
+    ingest.add_argument("--source", required=True, help="a source name from the config")
+    ingest.add_argument("--date", type=_date, help="the day to load (default: yesterday, UTC)")
+    ingest.set_defaults(func=cmd_ingest)
+
     run = commands.add_parser("run", help="run the DAGs in-process for a range of days")
     run.add_argument("--start", type=_date, help="first day (default: sample start)")
     run.add_argument("--end", type=_date, help="last day, inclusive (default: sample end)")
@@ -102,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--label-column", required=True)
     evaluate.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
     evaluate.set_defaults(func=cmd_evaluate)
+    for command in commands.choices.values():
+        # `listener run --config F` reads as well as `listener --config F run`.
+        command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config YAML")
     return parser
 
 
@@ -111,10 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[CONFIG_ENV] = str(args.config.resolve())
     try:
         config = load_config(args.config)
+        return args.func(args, config)
     except ConfigError as exc:
         print(f"listener: configuration error:\n{exc}", file=sys.stderr)
         return 2
-    return args.func(args, config)
+    except ListenerError as exc:
+        print(f"listener {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

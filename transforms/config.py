@@ -97,11 +97,110 @@ class Brands(_Strict):
         return [self.tracked, *self.competitors]
 
 
+FILE_KIND = "file"
+API_KINDS = ("x_recent_search", "reddit_listing", "youtube_comment_threads")
+DEFAULT_API_URLS = {
+    "x_recent_search": "https://api.x.com",
+    "reddit_listing": "https://oauth.reddit.com",
+    "youtube_comment_threads": "https://www.googleapis.com",
+}
+API_PLATFORMS = {
+    "x_recent_search": "x",
+    "reddit_listing": "reddit",
+    "youtube_comment_threads": "youtube",
+}
+# Canonical landing fields a mapping may fill from a column (transforms/schema.py LANDING_POST).
+MAPPABLE_FIELDS = (
+    "platform", "id", "created_at", "author_id", "author_handle", "author_followers",
+    "author_verified", "text", "lang", "in_reply_to_id", "repost_of_id", "quote_of_id", "likes",
+    "shares", "comments", "impressions", "rating", "urls", "hashtags", "mentions", "brand",
+    "is_own_post",
+)  # fmt: skip
+
+
+class OwnPosts(_Strict):
+    """Which posts a brand's own accounts wrote: listed authors, or a column's value."""
+
+    authors: list[str] = []  # author ids or handles ('@' optional), matched case-insensitively
+    column: str | None = None  # e.g. "Inbound"
+    own_when: str | None = None  # the value that marks an own post (default: true/yes/1)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> OwnPosts:
+        if not self.authors and self.column is None:
+            raise ValueError("own_posts needs `authors` or `column`")
+        return self
+
+
+class Reply(_Strict):
+    """A reply flag column and the column holding the id of the post replied to."""
+
+    flag: str
+    to: str
+    flag_when: str | None = None  # the value that marks a reply (default: true/yes/1)
+
+
+class ColumnMapping(_Strict):
+    """How an export's own columns become Listener's canonical post fields (no code needed)."""
+
+    fields: dict[str, str] = {}  # canonical field -> the export's column name
+    timestamp_format: str | None = None  # strftime pattern; default ISO-8601 or epoch (s or ms)
+    constants: dict[str, str | int | bool] = {}  # canonical field -> a value for every row
+    own_posts: OwnPosts | None = None
+    reply: Reply | None = None
+    platform_values: dict[str, str] = {}  # the export's platform names -> Listener's
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> ColumnMapping:
+        for where, names in (("fields", self.fields), ("constants", self.constants)):
+            unknown = sorted(set(names) - set(MAPPABLE_FIELDS))
+            if unknown:
+                raise ValueError(
+                    f"{where}: unknown canonical field(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(MAPPABLE_FIELDS)}"
+                )
+        both = sorted(set(self.fields) & set(self.constants))
+        if both:
+            raise ValueError(f"{', '.join(both)} given both as a column and as a constant")
+        bad = sorted(v for v in self.platform_values.values() if v not in PLATFORMS)
+        if bad:
+            raise ValueError(f"platform_values map to unknown platforms: {', '.join(bad)}")
+        return self
+
+
+class CsvOptions(_Strict):
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    has_header: bool = True
+    columns: list[str] = []  # column names for a file without a header row
+    encoding: Literal["utf-8", "latin-1", "cp1252"] = "utf-8"
+
+    @model_validator(mode="after")
+    def _columns_without_header(self) -> CsvOptions:
+        if not self.has_header and not self.columns:
+            raise ValueError("a CSV without a header needs `columns`")
+        return self
+
+
 class Source(_Strict):
+    """A post source: a file drop (local folder or fsspec URL) or a platform API connector."""
+
     name: str
-    platform: Literal["x", "reddit", "facebook", "instagram", "youtube", "reviews"]
-    format: Literal["jsonl", "csv", "parquet"]
-    path: str
+    kind: Literal["file", "x_recent_search", "reddit_listing", "youtube_comment_threads"] = "file"
+    platform: Literal["x", "reddit", "facebook", "instagram", "youtube", "reviews"] | None = None
+    # file drops
+    format: Literal["jsonl", "csv", "parquet"] | None = None
+    path: str | None = None  # folder under data_dir, or an fsspec URL (s3://, gs://, memory://)
+    pattern: str = "{date}.{format}"  # files to pick up; {date} is the day, .gz is also read
+    csv: CsvOptions = CsvOptions()
+    mapping: ColumnMapping | None = None
+    # API connectors
+    base_url: str | None = None
+    query: str | None = None
+    connection: str | None = None  # Airflow connection id holding the token (password field)
+    secret_env: str | None = None  # or an environment variable
+    page_size: int = Field(default=100, ge=1, le=500)
+    # Posts older than the day by more than this are quarantined; null loads history exports.
+    max_lateness_days: int | None = Field(default=7, ge=0)
 
     @field_validator("name")
     @classmethod
@@ -109,6 +208,45 @@ class Source(_Strict):
         if not _SLUG.match(value):
             raise ValueError("source name must be lowercase letters, digits or '_'")
         return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Source:
+        if self.kind == FILE_KIND:
+            missing = [k for k in ("format", "path") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"a file source needs {' and '.join(missing)}")
+            mapped_platform = self.mapping and (
+                "platform" in self.mapping.fields or "platform" in self.mapping.constants
+            )
+            if self.platform is None and not mapped_platform:
+                raise ValueError("a file source needs `platform` (or a mapped platform column)")
+        else:
+            if not self.query:
+                raise ValueError(f"a {self.kind} source needs `query`")
+            if self.platform not in (None, API_PLATFORMS[self.kind]):
+                raise ValueError(f"a {self.kind} source has platform {API_PLATFORMS[self.kind]}")
+            if self.mapping is not None:
+                raise ValueError("API sources emit canonical fields; `mapping` is for files")
+        return self
+
+    @property
+    def platform_name(self) -> str | None:
+        """The source's constant platform (None when a mapped column gives it per row)."""
+        if self.kind != FILE_KIND:
+            return API_PLATFORMS[self.kind]
+        return self.platform
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url or DEFAULT_API_URLS[self.kind]
+
+    @property
+    def secret_env_var(self) -> str:
+        return self.secret_env or f"LISTENER_{self.name.upper()}_TOKEN"
+
+    @property
+    def connection_id(self) -> str:
+        return self.connection or f"listener_{self.name}"
 
 
 class Funnel(_Strict):

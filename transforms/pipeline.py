@@ -62,10 +62,10 @@ def gate(day: dt.date) -> dict[str, Any]:
             "report": result.report}  # fmt: skip
 
 
-def load(day: dt.date, extract_reports: list[dict[str, Any]]) -> dict[str, int]:
+def load(day: dt.date) -> dict[str, int]:
     from transforms.warehouse import load_day
 
-    return load_day(load_config(), day, extract_reports)
+    return load_day(load_config(), day)
 
 
 def build() -> dict[str, Any]:
@@ -95,5 +95,5 @@ def run_day(day: dt.date) -> dict[str, Any]:
         "clean": clean(day),
         "classify": classify(day),
         "gate": gate(day),
-        "load": load(day, reports),
+        "load": load(day),
     }

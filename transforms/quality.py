@@ -21,13 +21,14 @@ import yaml
 
 from transforms import zones
 from transforms.config import PROJECT_ROOT, Config
+from transforms.errors import ListenerError
 from transforms.files import write_atomic_bytes
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEVERITIES = ("critical", "warning")
 
 
-class QualityGateError(RuntimeError):
+class QualityGateError(ListenerError):
     """A critical expectation failed: the batch must not be loaded."""
 
 

@@ -3,7 +3,9 @@
 Every stage reads and writes these column sets, so a reader can follow a post from a landing file
 to a mart by looking here. Types are Polars types; the warehouse loader maps them to SQL types.
 
-Landing post (what an export file holds, one JSON object or CSV row per post):
+Landing post (the canonical fields a source delivers; an export with other column names is mapped
+onto these by the source's `mapping` in config/listener.yml, and API connectors emit them directly):
+    platform           x / reddit / facebook / instagram / youtube / reviews (else the source's own)
     id                 platform-native id of the post (string)
     created_at         ISO-8601 timestamp with offset (e.g. 2026-10-01T08:15:00Z)
     author_id          platform-native id of the author
@@ -14,11 +16,17 @@ Landing post (what an export file holds, one JSON object or CSV row per post):
     lang               language reported by the platform (may be empty)
     in_reply_to_id     native id of the post this one answers (empty when none)
     repost_of_id       native id of the reposted/retweeted post (empty when none)
+    quote_of_id        native id of the quoted post (empty when none)
     likes, shares, comments   engagement counts at export time
     impressions        views where the platform reports them (empty elsewhere)
     rating             1-5 stars, reviews only (empty elsewhere)
+    urls, hashtags, mentions   space-separated entities the platform reports (else from text)
+    brand              brand slug the export is about (a vendor export of one brand's query)
+    is_own_post        true when the post was written by the brand's own account
 
-Raw post = landing post + post_id (`<platform>:<id>`), platform, source, batch_id, day.
+Raw post = landing post typed + post_id (`<platform>:<id>`), source, batch_id, day (the load's
+data-interval day), observed_at (when these engagement counts were true) and loaded_at. The raw
+zone keeps every snapshot; the latest snapshot of a post wins downstream.
 Clean post = raw post + derived text fields and flags (see CLEAN_POST).
 Classified post = clean post + sentiment and intent labels with probabilities.
 """
@@ -28,6 +36,7 @@ from __future__ import annotations
 import polars as pl
 
 LANDING_POST: dict[str, pl.DataType] = {
+    "platform": pl.String(),
     "id": pl.String(),
     "created_at": pl.String(),
     "author_id": pl.String(),
@@ -38,11 +47,17 @@ LANDING_POST: dict[str, pl.DataType] = {
     "lang": pl.String(),
     "in_reply_to_id": pl.String(),
     "repost_of_id": pl.String(),
+    "quote_of_id": pl.String(),
     "likes": pl.Int64(),
     "shares": pl.Int64(),
     "comments": pl.Int64(),
     "impressions": pl.Int64(),
     "rating": pl.Int64(),
+    "urls": pl.String(),
+    "hashtags": pl.String(),
+    "mentions": pl.String(),
+    "brand": pl.String(),
+    "is_own_post": pl.Boolean(),
 }
 
 # Fields a landing row must carry; a row without one of them is quarantined.
@@ -61,11 +76,33 @@ RAW_POST: dict[str, pl.DataType] = {
     "lang": pl.String(),
     "in_reply_to_post_id": pl.String(),
     "repost_of_post_id": pl.String(),
+    "quote_of_post_id": pl.String(),
     "likes": pl.Int64(),
     "shares": pl.Int64(),
     "comments": pl.Int64(),
     "impressions": pl.Int64(),
     "rating": pl.Int64(),
+    "declared_urls": pl.String(),  # entities reported by the platform (t.co links expanded)
+    "declared_hashtags": pl.String(),
+    "declared_mentions": pl.String(),
+    "declared_brand": pl.String(),  # brand slug the source says the post is about
+    "declared_own_post": pl.Boolean(),  # the source says a brand account wrote it
+    "source": pl.String(),
+    "batch_id": pl.String(),
+    "day": pl.Date(),
+    "observed_at": pl.Datetime("us", "UTC"),  # when the engagement counts were read
+    "loaded_at": pl.Datetime("us", "UTC"),  # when the batch was committed to the raw zone
+}
+
+# One row per post per batch that saw it: engagement history, for velocity.
+POST_SNAPSHOT: dict[str, pl.DataType] = {
+    "post_id": pl.String(),
+    "observed_at": pl.Datetime("us", "UTC"),
+    "likes": pl.Int64(),
+    "shares": pl.Int64(),
+    "comments": pl.Int64(),
+    "impressions": pl.Int64(),
+    "author_followers": pl.Int64(),
     "source": pl.String(),
     "batch_id": pl.String(),
     "day": pl.Date(),

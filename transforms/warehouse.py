@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms import zones
+from transforms import raw_zone, zones
 from transforms.config import FUNNEL_TABLES, PROJECT_ROOT, Config
+from transforms.errors import ListenerError
 from transforms.files import replace_file_atomic, write_atomic_bytes
 from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql
 
@@ -25,7 +26,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MARTS_SCHEMA = "marts"
 
 
-class DbtBuildError(RuntimeError):
+class DbtBuildError(ListenerError):
     """dbt build failed: a model or a data test did not pass."""
 
 
@@ -92,45 +93,47 @@ def load_brands(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.executemany(f"insert into {RAW_SCHEMA}.brands values (?, ?, ?)", rows)
 
 
-def load_day(config: Config, day: dt.date, extract_reports: list[dict]) -> dict[str, int]:
-    """Load one gated day (posts, brand matches, quarantine, funnel tables) into `raw`."""
-    partition = zones.clean_partition(config, day)
-    posts = pl.read_parquet(partition / "classified.parquet")
-    matches = pl.read_parquet(partition / "post_brands.parquet")
-    quarantine = [
-        pl.read_parquet(zones.raw_partition(config, s.name, day) / "quarantine.parquet")
-        for s in config.sources
-        if (zones.raw_partition(config, s.name, day) / "quarantine.parquet").exists()
-    ]
-    audit = pl.DataFrame(
+def audit_rows(manifests: list[raw_zone.Manifest]) -> pl.DataFrame:
+    """One load_audit row per committed raw batch of the day."""
+    return pl.DataFrame(
         [
             {
-                "day": day,
-                "source": r["source"],
-                "batch_id": r["batch_id"],
-                "rows_read": r["rows_read"],
-                "rows_accepted": r["rows_accepted"],
-                "rows_quarantined": r["rows_quarantined"],
+                "day": dt.date.fromisoformat(m.day),
+                "source": m.source,
+                "batch_id": m.batch_id,
+                "rows_read": m.rows_read,
+                "rows_accepted": m.rows_accepted,
+                "rows_quarantined": m.rows_quarantined,
+                "files": ",".join(f.name for f in m.files),
+                "watermark_before": m.watermark_before,
+                "watermark_after": m.watermark_after,
+                "committed_at": m.committed_at,
             }
-            for r in extract_reports
+            for m in manifests
         ],
         schema=RAW_TABLES["load_audit"][0],
     )
+
+
+def load_day(config: Config, day: dt.date) -> dict[str, int]:
+    """Load one gated day into `raw`: posts, brand matches, engagement snapshots, quarantine,
+    the day's batch manifests and the funnel tables, in one transaction."""
+    partition = zones.clean_partition(config, day)
+    sources = [s.name for s in config.sources]
+    tables = {
+        "posts": pl.read_parquet(partition / "classified.parquet"),
+        "post_brands": pl.read_parquet(partition / "post_brands.parquet"),
+        "post_snapshots": raw_zone.snapshots(raw_zone.day_posts(config, sources, day)),
+        "quarantine": raw_zone.day_quarantine(config, sources, day),
+        "load_audit": audit_rows(raw_zone.day_manifests(config, sources, day)),
+        **{table: read_funnel_day(config, table, day) for table in FUNNEL_TABLES},
+    }
     counts: dict[str, int] = {}
     with connect(config) as con:
         con.execute("begin transaction")
         load_brands(con, config)
-        counts["posts"] = _replace_day(con, "posts", posts, day)
-        counts["post_brands"] = _replace_day(con, "post_brands", matches, day)
-        quarantined = (
-            pl.concat(quarantine)
-            if quarantine
-            else pl.DataFrame(schema=RAW_TABLES["quarantine"][0])
-        )
-        counts["quarantine"] = _replace_day(con, "quarantine", quarantined, day)
-        counts["load_audit"] = _replace_day(con, "load_audit", audit, day)
-        for table in FUNNEL_TABLES:
-            counts[table] = _replace_day(con, table, read_funnel_day(config, table, day), day)
+        for table, frame in tables.items():
+            counts[table] = _replace_day(con, table, frame, day)
         con.execute("commit")
     return counts
 

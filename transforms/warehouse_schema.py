@@ -16,6 +16,7 @@ RAW_SCHEMA = "raw"
 RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
     "posts": (schema.CLASSIFIED_POST, "day"),
     "post_brands": (schema.POST_BRAND, "day"),
+    "post_snapshots": (schema.POST_SNAPSHOT, "day"),
     "quarantine": (schema.QUARANTINE, "day"),
     "brands": (schema.BRAND, None),
     "web_sessions": (schema.FUNNEL["web_sessions"], "started_at"),
@@ -31,6 +32,10 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
             "rows_read": pl.Int64(),
             "rows_accepted": pl.Int64(),
             "rows_quarantined": pl.Int64(),
+            "files": pl.String(),  # comma-separated file names (empty for API batches)
+            "watermark_before": pl.String(),
+            "watermark_after": pl.String(),
+            "committed_at": pl.String(),
         },
         "day",
     ),
@@ -60,6 +65,18 @@ def create_table_sql(table: str) -> str:
     return f"create table if not exists {RAW_SCHEMA}.{table} (\n  {body}\n)"
 
 
+def add_columns_sql(table: str) -> list[str]:
+    """Columns added to the schema since a warehouse was created (no-ops when present)."""
+    columns, _ = RAW_TABLES[table]
+    return [
+        f"alter table {RAW_SCHEMA}.{table} add column if not exists {name} {sql_type(dtype)}"
+        for name, dtype in columns.items()
+    ]
+
+
 def create_raw_tables_sql() -> list[str]:
     """DDL that creates the raw schema and every raw table, idempotently."""
-    return [f"create schema if not exists {RAW_SCHEMA}"] + [create_table_sql(t) for t in RAW_TABLES]
+    statements = [f"create schema if not exists {RAW_SCHEMA}"]
+    for table in RAW_TABLES:
+        statements += [create_table_sql(table), *add_columns_sql(table)]
+    return statements

@@ -35,7 +35,9 @@ def raw(*texts: str, **columns) -> pl.DataFrame:
         "day": [DAY] * n,
     }
     base.update(columns)
-    return pl.DataFrame(base).cast(schema.RAW_POST)
+    frame = pl.DataFrame(base)
+    absent = [pl.lit(None).alias(c) for c in schema.RAW_POST if c not in frame.columns]
+    return frame.with_columns(absent).select(list(schema.RAW_POST)).cast(schema.RAW_POST)
 
 
 def brands_of(matches: pl.DataFrame, post_id: str) -> dict[str, str]:
@@ -138,3 +140,23 @@ def test_regex_escape_keeps_terms_literal():
     frame = pl.DataFrame({"t": ["price is $5 (promo)", "price is 55 promo"]})
     hit = frame.select(pl.col("t").str.contains(term_pattern(["$5 (promo)"])))["t"].to_list()
     assert hit == [True, False]
+
+
+def test_what_the_source_declares_is_believed(config):
+    frame = raw(
+        "loving the new plan",  # a vendor export of the nimbus query: no brand word in the text
+        "thanks for reaching out, we will DM you",  # marked as the brand's own by the export
+        "great deal https://t.co/abc",  # the platform expanded the short link
+        declared_brand=["nimbus", None, None],
+        declared_own_post=[None, True, None],
+        declared_urls=[None, None, "https://nimbusmobile.example/deal?utm_source=x&utm_campaign=s"],
+    )
+    posts, matches = clean_posts(frame, config.brands.all)
+    assert matches.filter(pl.col("post_id") == "x:0")["matched_by"].to_list() == ["source"]
+    assert posts["is_own_post"].to_list() == [False, True, False]
+    assert posts["own_brand"][1] == config.brands.tracked.slug
+    assert posts["utm_campaign"][2] == "s"
+    assert posts["urls"][2].split(" ") == [
+        "https://t.co/abc",
+        "https://nimbusmobile.example/deal?utm_source=x&utm_campaign=s",
+    ]

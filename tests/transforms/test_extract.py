@@ -3,11 +3,12 @@ import gzip
 import json
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms import zones
-from transforms.extract import extract_source_day
+from transforms import raw_zone, zones
+from transforms.extract import extract_source_day, parse_timestamp
 
 DAY = dt.date(2026, 10, 5)
 
@@ -34,9 +35,11 @@ def post(i: int, **overrides) -> dict:
     return row
 
 
-def land(config, source_name: str, lines: list[str], gz: bool = False):
+def land(config, source_name: str, lines: list[str], gz: bool = False, name: str | None = None):
     source = config.source(source_name)
     path = zones.landing_file(config, source, DAY)
+    if name:
+        path = path.with_name(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = ("\n".join(lines) + "\n").encode()
     if gz:
@@ -46,25 +49,28 @@ def land(config, source_name: str, lines: list[str], gz: bool = False):
     return source
 
 
-def read_partition(config, source_name: str):
-    partition = zones.raw_partition(config, source_name, DAY)
+def read_batch(config, source_name: str, batch_id: str):
+    folder = raw_zone.batch_dir(config, source_name, DAY, batch_id)
     return (
-        pl.read_parquet(partition / "posts.parquet"),
-        pl.read_parquet(partition / "quarantine.parquet"),
-        json.loads((partition / "manifest.json").read_text()),
+        pl.read_parquet(folder / "posts.parquet"),
+        pl.read_parquet(folder / "quarantine.parquet"),
+        json.loads((folder / "manifest.json").read_text()),
     )
 
 
 def test_good_rows_are_accepted_with_canonical_ids(config):
     source = land(config, "x", [json.dumps(post(i)) for i in range(5)])
     report = extract_source_day(config, source, DAY)
-    posts, quarantine, manifest = read_partition(config, "x")
+    posts, quarantine, manifest = read_batch(config, "x", report.batch_id)
     assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (5, 5, 0)
     assert posts["post_id"].to_list()[0] == "x:1000"
     assert posts["created_at"].dtype == pl.Datetime("us", "UTC")
     assert posts["day"].unique().to_list() == [DAY]
     assert quarantine.height == 0
-    assert manifest["rows_read"] == 5 and manifest["sha256"]
+    assert manifest["rows_read"] == 5
+    assert manifest["files"][0]["name"] == "2026-10-05.jsonl"
+    assert len(manifest["files"][0]["sha256"]) == 64
+    assert manifest["files"][0]["rows_read"] == 5
 
 
 def test_bad_rows_are_quarantined_with_reasons_and_the_batch_goes_on(config):
@@ -79,24 +85,32 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_batch_goes_on(config):
         json.dumps(post(7, text="x" * 10_001)),
         json.dumps(post(1)),  # same id again
         json.dumps([1, 2]),
+        json.dumps(post(8, created_at="2001-01-01T00:00:00Z", id="old")),
+        json.dumps(post(9, created_at="2026-09-20T00:00:00Z")),
+        json.dumps(post(10, author_verified="maybe")),
     ]
     source = land(config, "x", lines)
     report = extract_source_day(config, source, DAY)
-    _, quarantine, _ = read_partition(config, "x")
-    assert report.rows_read == 10
-    assert report.rows_accepted == 1
-    assert report.rows_quarantined == 9
+    _, quarantine, manifest = read_batch(config, "x", report.batch_id)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (13, 1, 12)
+    assert manifest["rows_quarantined"] == 12
     reasons = dict(zip(quarantine["line_number"], quarantine["reason"], strict=True))
     assert reasons[2].startswith("malformed JSON")
     assert reasons[3] == "missing required field id"
     assert reasons[4] == "likes is negative"
     assert reasons[5] == "likes is not an integer"
     assert reasons[6] == "created_at after the end of the data interval"
-    assert reasons[7] == "created_at is not an ISO-8601 timestamp"
+    assert reasons[7] == "created_at is not a timestamp (ISO-8601 or epoch)"
     assert reasons[8] == "text longer than 10000"
     assert reasons[9] == "duplicate id in batch"
     assert reasons[10] == "not a JSON object"
+    assert reasons[11] == "created_at before the platform existed"
+    assert reasons[12] == "created_at older than the allowed lateness"
+    assert reasons[13] == "author_verified is not a boolean"
     assert quarantine.filter(pl.col("line_number") == 2)["raw_payload"][0] == "{not json"
+    assert set(quarantine["batch_id"]) == {report.batch_id}
+    assert set(quarantine["source"]) == {"x"}
+    assert set(quarantine["file"]) == {"2026-10-05.jsonl"}
 
 
 def test_invalid_utf8_is_quarantined(config):
@@ -105,18 +119,48 @@ def test_invalid_utf8_is_quarantined(config):
     path.parent.mkdir(parents=True)
     path.write_bytes(json.dumps(post(1)).encode() + b"\n" + b'{"id": "\xff\xfe"}\n')
     report = extract_source_day(config, source, DAY)
-    _, quarantine, _ = read_partition(config, "x")
+    _, quarantine, _ = read_batch(config, "x", report.batch_id)
     assert (report.rows_accepted, report.rows_quarantined) == (1, 1)
     assert quarantine["reason"].to_list() == ["invalid UTF-8"]
 
 
-def test_rerunning_a_day_is_byte_identical(config):
-    source = land(config, "x", [json.dumps(post(i)) for i in range(20)], gz=True)
-    extract_source_day(config, source, DAY)
+def test_rerunning_a_day_or_redelivering_a_file_adds_nothing(config):
+    lines = [json.dumps(post(i)) for i in range(20)]
+    source = land(config, "x", lines, gz=True)
+    first = extract_source_day(config, source, DAY)
     partition = zones.raw_partition(config, "x", DAY)
-    first = {p.name: p.read_bytes() for p in partition.iterdir()}
-    extract_source_day(config, source, DAY)
-    assert {p.name: p.read_bytes() for p in partition.iterdir()} == first
+    snapshot = {p: p.read_bytes() for p in partition.rglob("*") if p.is_file()}
+
+    again = extract_source_day(config, source, DAY)
+    assert again.batch_id is None and again.rows_read == 0
+    assert again.skipped_files == ["2026-10-05.jsonl.gz"]
+    # The same content delivered again, uncompressed, beside the first copy.
+    land(config, "x", lines)
+    redelivered = extract_source_day(config, source, DAY)
+    assert redelivered.batch_id is None
+    assert sorted(redelivered.skipped_files) == ["2026-10-05.jsonl", "2026-10-05.jsonl.gz"]
+    assert {p: p.read_bytes() for p in partition.rglob("*") if p.is_file()} == snapshot
+    assert len(raw_zone.committed_batches(config, "x", DAY)) == 1
+    assert first.rows_accepted == 20
+
+
+def test_a_later_snapshot_updates_engagement_and_history_is_kept(config):
+    source = land(config, "x", [json.dumps(post(i, likes=1)) for i in range(3)])
+    early = dt.datetime(2026, 10, 6, 1, tzinfo=dt.UTC)
+    extract_source_day(config, source, DAY, now=early)
+    # A corrected export arrives with higher counts for the same posts, plus one new post.
+    land(config, "x", [json.dumps(post(i, likes=50)) for i in range(4)], name="late.jsonl")
+    source = source.model_copy(update={"pattern": "*.jsonl"})
+    later = extract_source_day(config, source, DAY, now=early + dt.timedelta(hours=5))
+    assert later.rows_accepted == 4 and later.skipped_files == ["2026-10-05.jsonl"]
+
+    every = raw_zone.day_posts(config, ["x"], DAY)
+    assert every.height == 7  # all snapshots are kept
+    latest = raw_zone.latest_snapshots(every)
+    assert latest.height == 4
+    assert latest["likes"].to_list() == [50, 50, 50, 50]
+    history = raw_zone.snapshots(every).filter(pl.col("post_id") == "x:1000")
+    assert sorted(history["likes"].to_list()) == [1, 50]
 
 
 def test_csv_export_and_missing_file(config):
@@ -128,14 +172,50 @@ def test_csv_export_and_missing_file(config):
         header
         + 'r1,2026-10-05T10:00:00Z,a1,@ann,"Great signal, love Nimbus",3,5\n'
         + "r2,2026-10-05T11:00:00Z,a2,@bob,meh,2,9\n"
+        + "r3,2026-10-05T11:00:00Z,a3\n"
     )
     report = extract_source_day(config, source, DAY)
-    posts, quarantine, _ = read_partition(config, "reviews")
-    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (2, 1, 1)
+    posts, quarantine, _ = read_batch(config, "reviews", report.batch_id)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (3, 1, 2)
     assert posts["text"][0] == "Great signal, love Nimbus"
-    assert quarantine["reason"].to_list() == ["rating not 1-5"]
+    assert quarantine["reason"].to_list() == [
+        "rating not 1-5",
+        "CSV row has 3 fields, the header has 7",
+    ]
     empty = extract_source_day(config, config.source("reddit"), DAY)
-    assert (empty.rows_read, empty.file) == (0, None)
+    assert (empty.rows_read, empty.batch_id, empty.files) == (0, None, [])
+
+
+def test_invalid_utf8_in_a_csv_quarantines_only_that_line(config):
+    source = config.source("reviews")
+    path = zones.landing_file(config, source, DAY)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        b"id,created_at,author_id,text\n"
+        b"r1,2026-10-05T10:00:00Z,a1,fine\n"
+        b"r2,2026-10-05T10:00:00Z,a2,caf\xe9\n"
+    )
+    report = extract_source_day(config, source, DAY)
+    _, quarantine, _ = read_batch(config, "reviews", report.batch_id)
+    assert (report.rows_accepted, report.rows_quarantined) == (1, 1)
+    assert quarantine.select("line_number", "reason").row(0) == (3, "invalid UTF-8")
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-10-05T10:00:00Z", dt.datetime(2026, 10, 5, 10, tzinfo=dt.UTC)),
+        ("2026-10-05T12:00:00+02:00", dt.datetime(2026, 10, 5, 10, tzinfo=dt.UTC)),
+        ("2026-10-05 10:00:00", dt.datetime(2026, 10, 5, 10, tzinfo=dt.UTC)),
+        ("2026-10-05T10:00:00.250Z", dt.datetime(2026, 10, 5, 10, 0, 0, 250000, tzinfo=dt.UTC)),
+        ("1791194400", dt.datetime(2026, 10, 5, 10, tzinfo=dt.UTC)),
+        ("1791194400000", dt.datetime(2026, 10, 5, 10, tzinfo=dt.UTC)),
+        ("05/10/2026", None),
+    ],
+)
+def test_default_timestamps_are_iso_8601_or_epoch(value, expected):
+    frame = pl.DataFrame({"t": [value]}).select(parse_timestamp("t", None))
+    assert frame["t"][0] == expected
 
 
 scalars = st.one_of(
@@ -162,8 +242,11 @@ def test_every_row_read_is_accepted_or_quarantined(config, rows):
     lines = [line.replace("\n", " ") for line in lines]
     source = land(config, "x", lines)
     report = extract_source_day(config, source, DAY)
-    posts, quarantine, _ = read_partition(config, "x")
+    assert report.rows_read == len([line for line in lines if line.strip()])
     assert report.rows_read == report.rows_accepted + report.rows_quarantined
+    if report.batch_id is None:
+        return
+    posts, quarantine, _ = read_batch(config, "x", report.batch_id)
     assert posts.height == report.rows_accepted
     assert quarantine.height == report.rows_quarantined
     assert quarantine["reason"].null_count() == 0

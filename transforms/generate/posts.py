@@ -26,6 +26,17 @@ from transforms.generate.rows import (
 from transforms.generate.text import escape
 from transforms.schema import GROUND_TRUTH, LANDING_POST
 
+# The canonical fields the sample exports carry (platform, entities and flags are left out, as
+# most real exports leave them out: the pipeline derives them).
+GENERATED_FIELDS = {
+    name: LANDING_POST[name]
+    for name in (
+        "id", "created_at", "author_id", "author_handle", "author_followers", "author_verified",
+        "text", "lang", "in_reply_to_id", "repost_of_id", "likes", "shares", "comments",
+        "impressions", "rating",
+    )
+}  # fmt: skip
+
 _CODE = {p: i for i, p in enumerate(PLATFORMS)}
 _X, _YOUTUBE, _REVIEWS = _CODE["x"], _CODE["youtube"], _CODE["reviews"]
 _ENGAGEMENT_SCALE = np.array(
@@ -352,7 +363,7 @@ def build_batch(
             "impressions": _nullable(impressions, pl.Int64, views),
             "rating": _nullable(stars, pl.Int64, reviews & ~own),
         },
-        schema=LANDING_POST,
+        schema=GENERATED_FIELDS,
     )
 
     slugs = pl.Series([*planner.slugs, ""])

@@ -13,9 +13,9 @@ from transforms import zones
 from transforms.config import Config
 from transforms.generate.funnel import Funnel
 from transforms.generate.plan import DayPlan, Planner
-from transforms.generate.posts import build_batch
+from transforms.generate.posts import GENERATED_FIELDS, build_batch
 from transforms.generate.writers import ChunkWriter
-from transforms.schema import FUNNEL, GROUND_TRUTH, LANDING_POST
+from transforms.schema import FUNNEL, GROUND_TRUTH
 
 DEFAULT_CHUNK_SIZE = 100_000
 
@@ -100,7 +100,7 @@ def generate_sample(
                     ChunkWriter(
                         zones.landing_file(config, plan.source, day),
                         plan.source.format,
-                        LANDING_POST,
+                        GENERATED_FIELDS,
                     )
                 )
                 for plan in plans

@@ -6,15 +6,18 @@ source as (
 
 ),
 
+-- a post loaded again on a later day matches again: keep the first day it matched
 renamed as (
 
     select
         post_id,
         brand,
         matched_by,
-        cast(day as date) as day
+        cast(min(day) as date) as day
 
     from source
+
+    group by post_id, brand, matched_by
 
 )
 

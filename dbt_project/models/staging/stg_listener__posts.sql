@@ -6,6 +6,28 @@ source as (
 
 ),
 
+-- a post seen again on a later day (a new engagement snapshot) is loaded again: keep the latest
+-- snapshot's counts and classification, and the day it was first seen
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by post_id
+            order by observed_at desc, loaded_at desc, day desc
+        ) as snapshot_rank,
+        min(day) over (partition by post_id) as first_seen_day
+
+    from source
+
+),
+
+latest as (
+
+    select * from ranked where snapshot_rank = 1
+
+),
+
 renamed as (
 
     select
@@ -16,6 +38,7 @@ renamed as (
         author_id,
         in_reply_to_post_id,
         repost_of_post_id,
+        quote_of_post_id,
         source as source_name,
         batch_id,
 
@@ -64,9 +87,10 @@ renamed as (
 
         -- timestamps
         cast(created_at as timestamp) as created_at,
-        cast(day as date) as day
+        cast(observed_at as timestamp) as observed_at,
+        cast(first_seen_day as date) as day
 
-    from source
+    from latest
 
 )
 

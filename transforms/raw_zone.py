@@ -1,0 +1,155 @@
+"""The raw zone: immutable batches of accepted and quarantined posts, one folder per load.
+
+    raw/source=<s>/day=<d>/batch=<batch_id>/posts.parquet        accepted, canonical schema
+                                           /quarantine.parquet   rejected rows with reasons
+                                           /manifest.json        files, checksums, counts,
+                                                                 watermark before and after
+
+A batch is written into a hidden folder and renamed into place only when all three files are
+complete, so a batch is either committed or absent: a crash leaves nothing half-visible, and the
+next run simply tries again. Batches are never rewritten. A file whose checksum a committed batch
+already holds is not loaded again, and an API source's watermark is the one recorded by its last
+committed batch, so it advances only when the load committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from transforms import schema, zones
+from transforms.config import Config
+from transforms.files import write_atomic_bytes, write_parquet_atomic
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    name: str
+    url: str
+    sha256: str
+    bytes: int
+    rows_read: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    batch_id: str
+    source: str
+    day: str
+    kind: str  # file / x_recent_search / ...
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    committed_at: str
+    watermark_before: str | None = None
+    watermark_after: str | None = None
+    files: list[FileEntry] = field(default_factory=list)
+    requests: int = 0  # API calls, retries included
+    missing_columns: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        raw = json.loads(text)
+        raw["files"] = [FileEntry(**f) for f in raw.get("files", [])]
+        return cls(**raw)
+
+
+def batch_dir(config: Config, source: str, day: dt.date, batch_id: str) -> Path:
+    return zones.raw_partition(config, source, day) / f"batch={batch_id}"
+
+
+def commit_batch(
+    config: Config,
+    manifest: Manifest,
+    posts: pl.DataFrame,
+    quarantine: pl.DataFrame,
+) -> Path:
+    """Write a batch's files into a hidden folder, then rename it into place (the commit)."""
+    if manifest.rows_read != manifest.rows_accepted + manifest.rows_quarantined:
+        raise RuntimeError(f"row accounting does not balance for batch {manifest.batch_id}")
+    day = dt.date.fromisoformat(manifest.day)
+    final = batch_dir(config, manifest.source, day, manifest.batch_id)
+    if final.exists():
+        return final  # committed by an earlier run: batches are immutable
+    staging = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    write_parquet_atomic(posts.cast(schema.RAW_POST), staging / "posts.parquet")
+    write_parquet_atomic(quarantine.cast(schema.QUARANTINE), staging / "quarantine.parquet")
+    write_atomic_bytes(
+        json.dumps(asdict(manifest), indent=2, sort_keys=True).encode(), staging / MANIFEST
+    )
+    os.rename(staging, final)
+    return final
+
+
+def committed_batches(config: Config, source: str, day: dt.date | None = None) -> list[Path]:
+    """Committed batch folders of a source (one day, or all), oldest commit first."""
+    root = config.data_dir / "raw" / f"source={source}"
+    days = f"day={day.isoformat()}" if day else "day=*"
+    folders = [p.parent for p in root.glob(f"{days}/batch=*/{MANIFEST}")]
+    return sorted(folders, key=lambda p: (read_manifest(p).committed_at, p.name))
+
+
+def read_manifest(folder: Path) -> Manifest:
+    return Manifest.from_json((folder / MANIFEST).read_text())
+
+
+def loaded_checksums(config: Config, source: str) -> dict[str, str]:
+    """sha256 -> batch id, for every file a committed batch of the source holds."""
+    loaded: dict[str, str] = {}
+    for folder in committed_batches(config, source):
+        manifest = read_manifest(folder)
+        for entry in manifest.files:
+            loaded.setdefault(entry.sha256, manifest.batch_id)
+    return loaded
+
+
+def current_watermark(config: Config, source: str) -> str | None:
+    """The watermark after the source's last committed batch (None before the first)."""
+    watermark = None
+    for folder in committed_batches(config, source):
+        after = read_manifest(folder).watermark_after
+        watermark = after if after is not None else watermark
+    return watermark
+
+
+def day_manifests(config: Config, sources: list[str], day: dt.date) -> list[Manifest]:
+    return [read_manifest(f) for s in sources for f in committed_batches(config, s, day)]
+
+
+def _read_all(paths: list[Path], columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    frames = [pl.read_parquet(p).cast(columns) for p in paths if p.exists()]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=columns)
+
+
+def day_posts(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
+    """Every accepted row of every committed batch of the day (all snapshots)."""
+    batches = [f for s in sources for f in committed_batches(config, s, day)]
+    return _read_all([b / "posts.parquet" for b in batches], schema.RAW_POST)
+
+
+def day_quarantine(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
+    batches = [f for s in sources for f in committed_batches(config, s, day)]
+    return _read_all([b / "quarantine.parquet" for b in batches], schema.QUARANTINE)
+
+
+def latest_snapshots(posts: pl.DataFrame) -> pl.DataFrame:
+    """One row per post: the most recently observed snapshot wins (ties: the later load)."""
+    return (
+        posts.sort("observed_at", "loaded_at", "batch_id")
+        .unique("post_id", keep="last", maintain_order=True)
+        .sort("created_at", "post_id")
+    )
+
+
+def snapshots(posts: pl.DataFrame) -> pl.DataFrame:
+    """Engagement history rows: one per post per batch that saw it."""
+    return posts.select(list(schema.POST_SNAPSHOT)).cast(schema.POST_SNAPSHOT)
