@@ -53,7 +53,7 @@ def working(config, sql: str) -> pl.DataFrame:
 def test_every_row_is_published_or_quarantined(pipeline_run):
     config, _, _ = pipeline_run
     audit = working(config, "select sum(rows_read) r, sum(rows_quarantined) q from raw.load_audit")
-    loaded = working(config, "select count(*) n from raw.posts")["n"][0]
+    loaded = working(config, "select count(*) n from raw.post_snapshots")["n"][0]
     quarantined = working(config, "select count(*) n from raw.quarantine")["n"][0]
     assert audit["r"][0] > DAYS * POSTS_PER_DAY * 0.9
     assert audit["r"][0] == loaded + quarantined

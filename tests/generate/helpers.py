@@ -8,7 +8,8 @@ import polars as pl
 
 from transforms import zones
 from transforms.config import Config
-from transforms.schema import FUNNEL, LANDING_POST
+from transforms.generate.posts import GENERATED_FIELDS as LANDING_POST
+from transforms.schema import FUNNEL
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 

@@ -10,7 +10,8 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from transforms import zones
-from transforms.schema import FUNNEL, GROUND_TRUTH, LANDING_POST
+from transforms.generate.posts import GENERATED_FIELDS as LANDING_POST
+from transforms.schema import FUNNEL, GROUND_TRUTH
 
 from .conftest import Sample
 from .helpers import read_funnel

@@ -1,7 +1,8 @@
-"""A user's own export, mapped with YAML only (config/examples/vendor_export.yml)."""
+"""A user's own export, mapped with YAML only: the example README.md shows is the one tested."""
 
 import datetime as dt
 import json
+import re
 
 import fsspec
 import polars as pl
@@ -13,24 +14,30 @@ from transforms.config import PROJECT_ROOT, ConfigError, Source, load_config
 from transforms.extract import extract_source_day
 
 DAY = dt.date(2026, 10, 5)
-EXAMPLE = PROJECT_ROOT / "config" / "examples" / "vendor_export.yml"
+README = PROJECT_ROOT / "README.md"
 
 EXPORT = """\
-Mention Id;Network;Published;Author Id;Author;Followers;Content;Likes;Reposts;Inbound;Is Reply;Reply To
-m1;Twitter;Mon Oct 05 14:03:00 +0000 2026;u1;@ann;120;Switching to Nimbus, the 5G is great;4;1;true;no;
-m2;Twitter;Mon Oct 05 14:10:00 +0200 2026;n1;@NimbusHelp;9000;Sorry to hear that, DM us;1;0;false;yes;m9
+Mention Id;Network;Date;Author Id;Author;Followers;Content;Likes;Reposts;Inbound;Is Reply;Reply To
+m1;Twitter;Mon Oct 05 14:03:00 +0000 2026;u1;@ann;120;Nimbus 5G is great;4;1;true;no;
+m2;Twitter;Mon Oct 05 14:10:00 +0200 2026;n1;@NimbusHelp;9000;Sorry, DM us;1;0;false;yes;m9
 m3;IG;Sun Oct 04 09:00:00 +0000 2026;u3;@cy;55;my phone bill doubled;0;0;true;no;
 m4;TikTok;Mon Oct 05 10:00:00 +0000 2026;u4;@dee;10;hello;0;0;true;no;
 m5;Twitter;05/10/2026 10:00;u5;@eve;10;wrong date format;0;0;true;no;
-m6;Twitter;Mon Apr 06 22:19:45 +0000 2009;u6;@old;10;an old post kept by a history export;2;0;true;no;
+m6;Twitter;Mon Apr 06 22:19:45 +0000 2009;u6;@old;10;an old post;2;0;true;no;
 """
 
 
-def example_source(**overrides) -> Source:
-    raw = yaml.safe_load(EXAMPLE.read_text())
-    raw["csv"] = {"delimiter": ";"}
-    raw.update(overrides)
-    return Source.model_validate(raw)
+def example_source() -> Source:
+    """The source README.md's "Load your own export" section adds to the config."""
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(), flags=re.S)
+    example = next(b for b in blocks if "vendor_mentions" in b)
+    return Source.model_validate(yaml.safe_load(example)["sources"][0])
+
+
+def test_the_readme_shows_the_export_it_maps():
+    text = README.read_text()
+    for line in EXPORT.splitlines()[:3]:
+        assert line in text
 
 
 def deliver(config, name: str, text: str) -> None:
