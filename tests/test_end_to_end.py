@@ -27,6 +27,7 @@ def pipeline_run(tmp_path_factory):
     from transforms.airflow_runner import run_range
     from transforms.config import load_config
     from transforms.generate import generate_sample, planted_effects
+    from transforms.generate.faults import add_bad_rows
 
     data_dir = tmp_path_factory.mktemp("e2e") / "data"
     patch = pytest.MonkeyPatch()
@@ -34,6 +35,7 @@ def pipeline_run(tmp_path_factory):
     config = load_config()
     start = config.sample.start
     generate_sample(config, start=start, days=DAYS, posts_per_day=POSTS_PER_DAY)
+    add_bad_rows(config, start, DAYS, per_source_day=2)
     end = start + dt.timedelta(days=DAYS - 1)
     run_range(config, start, end)
     yield config, planted_effects(config, start=start, days=DAYS), (start, end)
@@ -58,6 +60,10 @@ def test_every_row_is_published_or_quarantined(pipeline_run):
     assert audit["r"][0] > DAYS * POSTS_PER_DAY * 0.9
     assert audit["r"][0] == loaded + quarantined
     assert audit["q"][0] == quarantined
+    # Two broken rows per file source and day, each caught for its own reason.
+    assert quarantined == DAYS * 5 * 2
+    reasons = working(config, "select distinct reason from raw.quarantine")["reason"].to_list()
+    assert {"likes is negative", "missing required field id", "rating not 1-5"} <= set(reasons)
 
 
 def test_weekend_complaint_spike_shows_in_sentiment_trend(pipeline_run):

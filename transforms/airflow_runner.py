@@ -18,6 +18,7 @@ from pathlib import Path
 from transforms import zones
 from transforms.config import CONFIG_ENV, DEFAULT_CONFIG, PROJECT_ROOT, Config
 from transforms.errors import ListenerError
+from transforms.sample_api import serving_sample_apis
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 INGEST_DAG = "listener_ingest"
@@ -100,13 +101,14 @@ def run_range(
     dags = _load_dags()
     summary = RunSummary()
     began = time.perf_counter()
-    day = start
-    while day <= end:
-        # A run's data interval is the day before its logical date: [day, day + 1).
-        logical = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        _run(dags[INGEST_DAG], logical)
-        summary.days.append(day)
-        day += dt.timedelta(days=1)
+    with serving_sample_apis(config):
+        day = start
+        while day <= end:
+            # A run's data interval is the day before its logical date: [day, day + 1).
+            logical = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+            _run(dags[INGEST_DAG], logical)
+            summary.days.append(day)
+            day += dt.timedelta(days=1)
     summary.ingest_seconds = time.perf_counter() - began
     began = time.perf_counter()
     _run(dags[WAREHOUSE_DAG], None)

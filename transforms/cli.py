@@ -38,6 +38,11 @@ def cmd_generate(args: argparse.Namespace, config: Config) -> int:
         config, start=args.start, days=args.days, posts_per_day=args.posts_per_day, seed=args.seed
     )
     posts = sum(report.posts.values())
+    if config.sample.bad_rows_per_source_day:
+        from transforms.generate.faults import add_bad_rows
+
+        bad = add_bad_rows(config, report.start, report.days, config.sample.bad_rows_per_source_day)
+        print(f"appended {bad:,} broken rows to the exports, for the quarantine to catch")
     print(
         f"generated {posts:,} posts over {report.days} days from {report.start} "
         f"({', '.join(f'{k} {v:,}' for k, v in report.posts.items())}) and funnel rows "
@@ -49,9 +54,12 @@ def cmd_generate(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     from transforms.extract import extract_source_day
+    from transforms.sample_api import serving_sample_apis
 
     day = args.date or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-    report = extract_source_day(config, config.source(args.source), day)
+    source = config.source(args.source)
+    with serving_sample_apis(config):
+        report = extract_source_day(config, source, day)
     print(json.dumps(asdict(report), indent=2))
     return 0
 

@@ -104,6 +104,7 @@ DEFAULT_API_URLS = {
     "reddit_listing": "https://oauth.reddit.com",
     "youtube_comment_threads": "https://www.googleapis.com",
 }
+SAMPLE_URL_PREFIX = "sample:"
 API_PLATFORMS = {
     "x_recent_search": "x",
     "reddit_listing": "reddit",
@@ -199,6 +200,8 @@ class Source(_Strict):
     connection: str | None = None  # Airflow connection id holding the token (password field)
     secret_env: str | None = None  # or an environment variable
     page_size: int = Field(default=100, ge=1, le=500)
+    max_attempts: int = Field(default=5, ge=1, le=20)  # per request, retries included
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Posts older than the day by more than this are quarantined; null loads history exports.
     max_lateness_days: int | None = Field(default=7, ge=0)
 
@@ -208,6 +211,14 @@ class Source(_Strict):
         if not _SLUG.match(value):
             raise ValueError("source name must be lowercase letters, digits or '_'")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _api_platform(cls, raw: object) -> object:
+        # An API's platform is implied by its kind.
+        if isinstance(raw, dict) and raw.get("kind") in API_PLATFORMS and not raw.get("platform"):
+            return {**raw, "platform": API_PLATFORMS[raw["kind"]]}
+        return raw
 
     @model_validator(mode="after")
     def _complete(self) -> Source:
@@ -241,6 +252,14 @@ class Source(_Strict):
         return self.base_url or DEFAULT_API_URLS[self.kind]
 
     @property
+    def sample_folder(self) -> str | None:
+        """For `base_url: sample:<folder>`: the folder of generated posts the local sample API
+        serves (`listener generate` writes it; `listener run` and `ingest` start the server)."""
+        if self.base_url and self.base_url.startswith(SAMPLE_URL_PREFIX):
+            return self.base_url.removeprefix(SAMPLE_URL_PREFIX)
+        return None
+
+    @property
     def secret_env_var(self) -> str:
         return self.secret_env or f"LISTENER_{self.name.upper()}_TOKEN"
 
@@ -259,6 +278,9 @@ class Sample(_Strict):
     start: dt.date
     days: int = Field(ge=1, le=3660)
     posts_per_day: int = Field(ge=10, le=10_000_000)
+    # `listener generate` appends this many broken rows per file source and day (bad JSON, a
+    # negative count, a post from the future, ...), so a demo shows the quarantine at work.
+    bad_rows_per_source_day: int = Field(default=0, ge=0, le=1000)
 
     @property
     def end(self) -> dt.date:

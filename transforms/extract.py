@@ -86,6 +86,13 @@ def _rejections(rows: list[parse.Rejection], file: str) -> pl.DataFrame:
     return frame.with_columns(_file=pl.lit(file, pl.String()))
 
 
+def _unreadable(name: str, exc: Exception) -> pl.DataFrame:
+    detail = (str(exc).splitlines() or [""])[0][:200]
+    kind = "" if isinstance(exc, OSError) else f"{type(exc).__name__}: "
+    reason = f"file not readable: {kind}{detail}"
+    return _rejections([(0, reason, "")], name)
+
+
 def parse_delivery(source: Source, delivery: Delivery) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """One file's records as canonical text columns, its rejections, and its row count."""
     columns = mapping.export_columns(source)
@@ -109,9 +116,15 @@ def read_file_batch(config: Config, source: Source, day: dt.date) -> Batch:
             skipped.append(name)
             continue
         loaded[delivery.sha256] = "this batch"  # the same content twice in one drop loads once
-        present = parse.header_columns(delivery.data, source.format or "", source.csv)
-        missing += [f"{name}: {c}" for c in mapping.missing_columns(source, present)]
-        frame, bad, rows = parse_delivery(source, delivery)
+        try:
+            if delivery.error:
+                raise OSError(delivery.error)
+            present = parse.header_columns(delivery.data, source.format or "", source.csv)
+            missing += [f"{name}: {c}" for c in mapping.missing_columns(source, present)]
+            frame, bad, rows = parse_delivery(source, delivery)
+        except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+            # A file that cannot be read at all is one quarantined record saying why.
+            frame, bad, rows = _empty_canonical(), _unreadable(name, exc), 1
         frames.append(frame)
         rejected.append(bad)
         entries.append(raw_zone.FileEntry(name, url, delivery.sha256, len(delivery.data), rows))
@@ -128,18 +141,20 @@ def read_file_batch(config: Config, source: Source, day: dt.date) -> Batch:
 
 def read_api_batch(config: Config, source: Source, day: dt.date) -> Batch:
     """Everything the platform API has that is newer than the source's watermark."""
-    from transforms.connectors import ApiSettings, fetch_source
+    from transforms.connectors import ApiSettings, RetryPolicy, fetch_source
     from transforms.connectors.credentials import resolve_secret
+    from transforms.sample_api import api_url
 
     settings = ApiSettings(
-        kind=source.kind, base_url=source.api_url, query=source.query or "",
+        kind=source.kind, base_url=api_url(source), query=source.query or "",
         page_size=source.page_size,
     )  # fmt: skip
     secret = resolve_secret(source.connection_id, source.secret_env_var)
     before = raw_zone.current_watermark(config, source.name)
     start, end = data_interval(day)
     lateness = dt.timedelta(days=source.max_lateness_days or 0)
-    result = fetch_source(settings, secret, before, start - lateness, end)
+    policy = RetryPolicy(max_attempts=source.max_attempts, timeout=source.timeout_seconds)
+    result = fetch_source(settings, secret, before, start - lateness, end, policy=policy)
     frame = parse.records_frame(result.records, result.payloads, list(schema.LANDING_POST))
     canonical = mapping.to_canonical(frame, source).with_columns(_file=pl.lit(f"api:{source.kind}"))
     fingerprint = hashlib.sha256("\n".join(result.payloads).encode()).hexdigest()

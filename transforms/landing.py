@@ -26,7 +26,8 @@ class Delivery:
 
     url: str
     name: str
-    data: bytes  # decompressed content
+    data: bytes  # decompressed content (as delivered when it could not be decompressed)
+    error: str | None = None  # why the file cannot be read at all
 
     @property
     def sha256(self) -> str:
@@ -62,5 +63,8 @@ def read_delivery(url: str, name: str) -> Delivery:
     with fsspec.open(url, "rb") as handle:
         data = handle.read()
     if name.endswith(".gz"):
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:  # not gzip, or cut off in transfer
+            return Delivery(url=url, name=name, data=data, error=f"{type(exc).__name__}: {exc}")
     return Delivery(url=url, name=name, data=data)

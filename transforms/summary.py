@@ -31,8 +31,10 @@ def stage_counts(config: Config) -> dict[str, int]:
             "select coalesce(sum(rows_read), 0), coalesce(sum(rows_accepted), 0), "
             "coalesce(sum(rows_quarantined), 0) from raw.load_audit"
         ).fetchone()
+        (snapshots,) = con.execute("select count(*) from raw.post_snapshots").fetchone()
         loaded, voice = con.execute(
-            "select count(*), count(*) filter (where exclusion_reason is null) from raw.posts"
+            "select count(distinct post_id), "
+            "count(distinct post_id) filter (where exclusion_reason is null) from raw.posts"
         ).fetchone()
         excluded = dict(
             con.execute(
@@ -44,7 +46,8 @@ def stage_counts(config: Config) -> dict[str, int]:
         "extracted": read,
         "quarantined": quarantined,
         "accepted": accepted,
-        "published (loaded posts)": loaded,
+        "loaded (post snapshots)": snapshots,
+        "distinct posts": loaded,
         "counted as voice": voice,
         **{f"not voice: {reason}": n for reason, n in excluded.items()},
     }
@@ -66,8 +69,8 @@ def print_summary(config: Config) -> None:
     print("\nRows per stage")
     for name, value in counts.items():
         print(f"  {name:<{width}}  {value:>10,}")
-    balanced = counts["extracted"] == counts["published (loaded posts)"] + counts["quarantined"]
-    print(f"  extracted = published + quarantined: {'yes' if balanced else 'NO'}")
+    balanced = counts["extracted"] == counts["loaded (post snapshots)"] + counts["quarantined"]
+    print(f"  extracted = loaded + quarantined: {'yes' if balanced else 'NO'}")
     with pl.Config(tbl_rows=12, tbl_cols=12, fmt_str_lengths=24, tbl_width_chars=140):
         for name, frame in mart_previews(config).items():
             print(f"\n{name} (top lines)")

@@ -27,6 +27,16 @@ def landing_file(config: Config, source: Source, day: dt.date) -> Path:
     return config.data_dir / source.path / f"{day.isoformat()}.{source.format}"
 
 
+def generated_landing_file(config: Config, source: Source, day: dt.date) -> Path | None:
+    """Where `listener generate` writes a source's posts: its landing file, or for an API source
+    served by the local sample server its sample folder (None: an API the generator cannot feed)."""
+    if source.kind == "file":
+        return landing_file(config, source, day)
+    if source.sample_folder is not None:
+        return config.data_dir / source.sample_folder / f"{day.isoformat()}.jsonl"
+    return None
+
+
 def funnel_file(config: Config, table: str, day: dt.date) -> Path:
     return config.data_dir / config.funnel.path / table / f"{day.isoformat()}.csv"
 

@@ -173,6 +173,7 @@ def test_build_succeeds_with_unit_and_data_tests(built):
         "test_int_order_credits_computed_three_touches",
         "test_int_social_touchpoints_joined_lookback_window",
         "test_int_brand_mentions_joined_counts_only_voice",
+        "test_stg_listener__posts_keeps_the_latest_snapshot_and_the_first_day",
     } <= run.with_status("pass")
     assert {"share_of_voice", "share_of_voice_daily", "sentiment_trend", "funnel_attribution"} <= (
         run.with_status("success")

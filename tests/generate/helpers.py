@@ -18,7 +18,7 @@ def read_landing(config: Config, day: dt.date) -> pl.DataFrame:
     """All landing posts of a day, with `platform` and the parsed time `ts`."""
     frames = []
     for source in config.sources:
-        path = zones.landing_file(config, source, day)
+        path = zones.generated_landing_file(config, source, day)
         if source.format == "csv":
             frame = pl.read_csv(path, schema=LANDING_POST)
         else:

@@ -24,7 +24,7 @@ def _days(sample: Sample) -> list[dt.date]:
 def test_every_landing_file_has_exactly_the_landing_columns(sample: Sample) -> None:
     for day in _days(sample):
         for source in sample.config.sources:
-            path = zones.landing_file(sample.config, source, day)
+            path = zones.generated_landing_file(sample.config, source, day)
             assert path.exists(), path
             if source.format == "csv":
                 with path.open(newline="", encoding="utf-8") as handle:
@@ -39,9 +39,11 @@ def test_every_landing_file_has_exactly_the_landing_columns(sample: Sample) -> N
 def test_nulls_are_json_null_and_empty_csv_cells(sample: Sample) -> None:
     day = sample.start
     x = sample.config.source("x")
-    first = json.loads(zones.landing_file(sample.config, x, day).read_text().splitlines()[0])
+    first = json.loads(
+        zones.generated_landing_file(sample.config, x, day).read_text().splitlines()[0]
+    )
     assert first["rating"] is None and first["in_reply_to_id"] is None
-    reviews = zones.landing_file(sample.config, sample.config.source("reviews"), day)
+    reviews = zones.generated_landing_file(sample.config, sample.config.source("reviews"), day)
     with reviews.open(newline="", encoding="utf-8") as handle:
         row = next(csv.DictReader(handle))
     assert row["impressions"] == "" and row["lang"] == "" and row["rating"] in "12345"

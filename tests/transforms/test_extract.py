@@ -60,11 +60,11 @@ def read_batch(config, source_name: str, batch_id: str):
 
 
 def test_good_rows_are_accepted_with_canonical_ids(config):
-    source = land(config, "x", [json.dumps(post(i)) for i in range(5)])
+    source = land(config, "reddit", [json.dumps(post(i)) for i in range(5)])
     report = extract_source_day(config, source, DAY)
-    posts, quarantine, manifest = read_batch(config, "x", report.batch_id)
+    posts, quarantine, manifest = read_batch(config, "reddit", report.batch_id)
     assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (5, 5, 0)
-    assert posts["post_id"].to_list()[0] == "x:1000"
+    assert posts["post_id"].to_list()[0] == "reddit:1000"
     assert posts["created_at"].dtype == pl.Datetime("us", "UTC")
     assert posts["day"].unique().to_list() == [DAY]
     assert quarantine.height == 0
@@ -90,9 +90,9 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_batch_goes_on(config):
         json.dumps(post(9, created_at="2026-09-20T00:00:00Z")),
         json.dumps(post(10, author_verified="maybe")),
     ]
-    source = land(config, "x", lines)
+    source = land(config, "reddit", lines)
     report = extract_source_day(config, source, DAY)
-    _, quarantine, manifest = read_batch(config, "x", report.batch_id)
+    _, quarantine, manifest = read_batch(config, "reddit", report.batch_id)
     assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (13, 1, 12)
     assert manifest["rows_quarantined"] == 12
     reasons = dict(zip(quarantine["line_number"], quarantine["reason"], strict=True))
@@ -110,57 +110,57 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_batch_goes_on(config):
     assert reasons[13] == "author_verified is not a boolean"
     assert quarantine.filter(pl.col("line_number") == 2)["raw_payload"][0] == "{not json"
     assert set(quarantine["batch_id"]) == {report.batch_id}
-    assert set(quarantine["source"]) == {"x"}
+    assert set(quarantine["source"]) == {"reddit"}
     assert set(quarantine["file"]) == {"2026-10-05.jsonl"}
 
 
 def test_invalid_utf8_is_quarantined(config):
-    source = config.source("x")
+    source = config.source("reddit")
     path = zones.landing_file(config, source, DAY)
     path.parent.mkdir(parents=True)
     path.write_bytes(json.dumps(post(1)).encode() + b"\n" + b'{"id": "\xff\xfe"}\n')
     report = extract_source_day(config, source, DAY)
-    _, quarantine, _ = read_batch(config, "x", report.batch_id)
+    _, quarantine, _ = read_batch(config, "reddit", report.batch_id)
     assert (report.rows_accepted, report.rows_quarantined) == (1, 1)
     assert quarantine["reason"].to_list() == ["invalid UTF-8"]
 
 
 def test_rerunning_a_day_or_redelivering_a_file_adds_nothing(config):
     lines = [json.dumps(post(i)) for i in range(20)]
-    source = land(config, "x", lines, gz=True)
+    source = land(config, "reddit", lines, gz=True)
     first = extract_source_day(config, source, DAY)
-    partition = zones.raw_partition(config, "x", DAY)
+    partition = zones.raw_partition(config, "reddit", DAY)
     snapshot = {p: p.read_bytes() for p in partition.rglob("*") if p.is_file()}
 
     again = extract_source_day(config, source, DAY)
     assert again.batch_id is None and again.rows_read == 0
     assert again.skipped_files == ["2026-10-05.jsonl.gz"]
     # The same content delivered again, uncompressed, beside the first copy.
-    land(config, "x", lines)
+    land(config, "reddit", lines)
     redelivered = extract_source_day(config, source, DAY)
     assert redelivered.batch_id is None
     assert sorted(redelivered.skipped_files) == ["2026-10-05.jsonl", "2026-10-05.jsonl.gz"]
     assert {p: p.read_bytes() for p in partition.rglob("*") if p.is_file()} == snapshot
-    assert len(raw_zone.committed_batches(config, "x", DAY)) == 1
+    assert len(raw_zone.committed_batches(config, "reddit", DAY)) == 1
     assert first.rows_accepted == 20
 
 
 def test_a_later_snapshot_updates_engagement_and_history_is_kept(config):
-    source = land(config, "x", [json.dumps(post(i, likes=1)) for i in range(3)])
+    source = land(config, "reddit", [json.dumps(post(i, likes=1)) for i in range(3)])
     early = dt.datetime(2026, 10, 6, 1, tzinfo=dt.UTC)
     extract_source_day(config, source, DAY, now=early)
     # A corrected export arrives with higher counts for the same posts, plus one new post.
-    land(config, "x", [json.dumps(post(i, likes=50)) for i in range(4)], name="late.jsonl")
+    land(config, "reddit", [json.dumps(post(i, likes=50)) for i in range(4)], name="late.jsonl")
     source = source.model_copy(update={"pattern": "*.jsonl"})
     later = extract_source_day(config, source, DAY, now=early + dt.timedelta(hours=5))
     assert later.rows_accepted == 4 and later.skipped_files == ["2026-10-05.jsonl"]
 
-    every = raw_zone.day_posts(config, ["x"], DAY)
+    every = raw_zone.day_posts(config, ["reddit"], DAY)
     assert every.height == 7  # all snapshots are kept
     latest = raw_zone.latest_snapshots(every)
     assert latest.height == 4
     assert latest["likes"].to_list() == [50, 50, 50, 50]
-    history = raw_zone.snapshots(every).filter(pl.col("post_id") == "x:1000")
+    history = raw_zone.snapshots(every).filter(pl.col("post_id") == "reddit:1000")
     assert sorted(history["likes"].to_list()) == [1, 50]
 
 
@@ -243,13 +243,13 @@ def test_every_row_read_is_accepted_or_quarantined(config, rows):
     config = config.model_copy(update={"data_dir": config.data_dir / uuid.uuid4().hex})
     lines = [r.decode("latin-1") if isinstance(r, bytes) else json.dumps(r) for r in rows]
     lines = [line.replace("\n", " ") for line in lines]
-    source = land(config, "x", lines)
+    source = land(config, "reddit", lines)
     report = extract_source_day(config, source, DAY)
     assert report.rows_read == len([line for line in lines if line.encode().strip()])
     assert report.rows_read == report.rows_accepted + report.rows_quarantined
     if report.batch_id is None:
         return
-    posts, quarantine, _ = read_batch(config, "x", report.batch_id)
+    posts, quarantine, _ = read_batch(config, "reddit", report.batch_id)
     assert posts.height == report.rows_accepted
     assert quarantine.height == report.rows_quarantined
     assert quarantine["reason"].null_count() == 0
@@ -280,3 +280,17 @@ def test_every_csv_row_read_is_accepted_or_quarantined(config, rows, junk):
         assert (posts.height, quarantine.height) == (report.rows_accepted, report.rows_quarantined)
         assert manifest["files"][0]["rows_read"] == report.rows_read
         assert quarantine["reason"].null_count() == 0
+
+
+def test_an_unreadable_file_is_quarantined_and_the_others_load(config):
+    source = config.source("reddit").model_copy(update={"pattern": "*.jsonl*"})
+    folder = zones.landing_file(config, source, DAY).parent
+    folder.mkdir(parents=True)
+    (folder / "good.jsonl").write_text(json.dumps(post(1)) + "\n")
+    (folder / "broken.jsonl.gz").write_bytes(b"\x1f\x8b not really gzip")
+    report = extract_source_day(config, source, DAY)
+    _, quarantine, manifest = read_batch(config, "reddit", report.batch_id)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (2, 1, 1)
+    assert quarantine["reason"][0].startswith("file not readable: BadGzipFile")
+    assert [f["name"] for f in manifest["files"]] == ["broken.jsonl.gz", "good.jsonl"]
+    assert extract_source_day(config, source, DAY).batch_id is None  # not quarantined twice

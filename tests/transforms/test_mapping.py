@@ -182,9 +182,9 @@ def test_files_from_an_fsspec_url(config):
 )
 def test_bad_source_settings_are_clear_errors(tmp_path, change, message):
     raw = yaml.safe_load((PROJECT_ROOT / "config" / "listener.yml").read_text())
-    raw["sources"][0].update(change)
+    raw["sources"][1].update(change)  # reddit, a file source
     path = tmp_path / "listener.yml"
     path.write_text(yaml.safe_dump(raw))
-    with pytest.raises(ConfigError, match="sources\\[0\\]") as error:
+    with pytest.raises(ConfigError, match="sources\\[1\\]") as error:
         load_config(path)
     assert message in str(error.value)

@@ -82,6 +82,9 @@ def generate_sample(
     seed = config.sample.seed if seed is None else seed
     if days < 1 or posts_per_day < 1 or chunk_size < 1:
         raise ValueError("days, posts_per_day and chunk_size must be positive")
+    # Only sources the generator can feed: file drops and APIs served by the sample server.
+    fed = [s for s in config.sources if zones.generated_landing_file(config, s, start)]
+    config = config.model_copy(update={"sources": fed})
     planner = Planner(config, start, days, posts_per_day, seed, cache_rows=chunk_size)
     funnel = Funnel(planner)
     report = GenerateReport(start=start, days=days, seed=seed, chunk_size=chunk_size)
@@ -98,8 +101,8 @@ def generate_sample(
             landing = {
                 plan.source.name: stack.enter_context(
                     ChunkWriter(
-                        zones.landing_file(config, plan.source, day),
-                        plan.source.format,
+                        zones.generated_landing_file(config, plan.source, day),
+                        plan.source.format or "jsonl",
                         GENERATED_FIELDS,
                     )
                 )
@@ -113,7 +116,7 @@ def generate_sample(
         planner.release_before(day)  # yesterday's rows are no longer needed
         for plan in plans:
             report.posts[plan.platform] += plan.n
-            report.files.append(zones.landing_file(config, plan.source, day))
+            report.files.append(zones.generated_landing_file(config, plan.source, day))
         report.files.append(zones.ground_truth_file(config, day))
 
         for table, frame in funnel.day_tables(day).items():
