@@ -53,6 +53,8 @@ def _quiet_warnings() -> None:
     # Library deprecation notices (Airflow, Starlette, dbt) say nothing about the pipeline.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
+    # Starlette's own warning class does not derive from DeprecationWarning.
+    warnings.filterwarnings("ignore", message=r".*starlette\.testclient.*")
 
 
 def _init_metadata_db() -> None:

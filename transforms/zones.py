@@ -5,7 +5,7 @@ builds paths by hand.
       landing/<source>/<day>.<fmt>        export files as delivered (input)
       landing/funnel/<table>/<day>.csv    web, CRM, commerce and spend exports (input)
       ground_truth/<day>.parquet          generator labels, evaluation only
-      raw/source=<s>/day=<d>/posts.parquet, quarantine.parquet, manifest.json
+      raw/source=<s>/day=<d>/batch=<id>/posts.parquet, quarantine.parquet, manifest.json
       clean/day=<d>/posts.parquet, post_brands.parquet
       models/<task>/                      scikit-learn models (skops)
       warehouse/listener.duckdb           the pipeline's working warehouse (single writer)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms import raw_zone, zones
+from transforms import parse, raw_zone, zones
 from transforms.extract import extract_source_day, parse_timestamp
 
 DAY = dt.date(2026, 10, 5)
@@ -294,3 +294,21 @@ def test_an_unreadable_file_is_quarantined_and_the_others_load(config):
     assert quarantine["reason"][0].startswith("file not readable: BadGzipFile")
     assert [f["name"] for f in manifest["files"]] == ["broken.jsonl.gz", "good.jsonl"]
     assert extract_source_day(config, source, DAY).batch_id is None  # not quarantined twice
+
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**15), 10**15), st.text(max_size=20)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(records=st.lists(st.dictionaries(st.sampled_from(list(post(0))), json_scalars), max_size=8))
+def test_the_fast_jsonl_reader_reads_what_the_line_reader_reads(records):
+    data = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+    columns = list(post(0))
+    fast = parse._parse_clean_jsonl(data, columns)
+    slow, rejected = parse._parse_jsonl_by_line(data, columns)
+    assert rejected == []
+    if records:
+        assert fast is not None
+        assert fast.equals(slow.select(fast.columns))
