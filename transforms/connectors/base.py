@@ -9,7 +9,7 @@ Intervals are half-open, [start, end), like X's start_time/end_time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import httpx
 
 from transforms.connectors.credentials import CredentialsError
-from transforms.connectors.http import ApiError, RetryPolicy, safe_url
+from transforms.connectors.http import ApiError, RequestStats, RetryPolicy, get_json, safe_url
 
 RECORD_KEYS = (
     "id",
@@ -169,6 +169,53 @@ def check_page_bound(connector: str, url: str, settings: ApiSettings, pages: int
         )
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """One paged GET listing: where to ask, and where each page names the next one."""
+
+    url: str
+    params: Mapping[str, object]
+    headers: Mapping[str, str] | None
+    cursor_param: str  # the query parameter that asks for the page after a cursor
+    cursor_at: tuple[str, ...]  # the cursor's path in a page; none there means the last page
+
+
+def iter_pages(
+    connector: str,
+    settings: ApiSettings,
+    endpoint: Endpoint,
+    result: FetchResult,
+    *,
+    client: httpx.Client | None,
+    policy: RetryPolicy | None,
+    sleep: Callable[[float], None],
+) -> Iterator[dict]:
+    """Each page's JSON in turn, following the cursor until a page has none.
+
+    Counts pages and HTTP requests into `result` as it goes. Pages are fetched only when asked
+    for, so a caller that stops iterating sends no further request; the generator, and with it a
+    client it opened, closes when the caller lets go of it."""
+    policy = policy or RetryPolicy()
+    stats = RequestStats()
+    cursor: str | None = None
+    url, headers = endpoint.url, endpoint.headers
+    with client_scope(client, policy) as http:
+        while True:
+            check_page_bound(connector, url, settings, result.pages)
+            params = endpoint.params
+            if cursor:  # the first page is asked for without one
+                params = {**params, endpoint.cursor_param: cursor}
+            page = get_json(
+                http, url, params, headers, policy, sleep, connector=connector, stats=stats
+            )
+            result.pages += 1
+            result.requests = stats.requests  # retries included
+            yield page
+            cursor = as_str(dig(page, *endpoint.cursor_at))
+            if not cursor:
+                return
+
+
 class NewestFirstWindow:
     """The stopping rule for newest-first listings that cannot filter by time themselves.
 
@@ -192,6 +239,21 @@ class NewestFirstWindow:
             return "stop"
         self.newest = created if self.newest is None else max(self.newest, created)
         return "take"
+
+    def take(
+        self, pages: Iterable[dict], items_at: tuple[str, ...], created_at: tuple[str, ...]
+    ) -> Iterator[dict]:
+        """The items of `pages` to keep, in order, as `verdict` decides for each.
+
+        `items_at` is the path to a page's item list, `created_at` the path to an item's
+        timestamp. Ending at the first "stop" also ends the paging: no later page is fetched."""
+        for page in pages:
+            for item in items_of(dig(page, *items_at)):
+                verdict = self.verdict(parse_time(dig(item, *created_at)))
+                if verdict == "stop":
+                    return
+                if verdict == "take":
+                    yield item
 
     @property
     def watermark_after(self) -> str | None:

@@ -19,20 +19,17 @@ import httpx
 
 from transforms.connectors.base import (
     ApiSettings,
+    Endpoint,
     FetchResult,
     NewestFirstWindow,
     as_int,
     as_str,
-    check_page_bound,
-    client_scope,
-    dig,
-    items_of,
-    parse_time,
+    iter_pages,
     record,
     require_secret,
     time_text,
 )
-from transforms.connectors.http import RequestStats, RetryPolicy, get_json
+from transforms.connectors.http import RetryPolicy
 
 CONNECTOR = "reddit_listing"
 # Reddit asks for a unique, descriptive agent and throttles generic ones.
@@ -78,7 +75,6 @@ def fetch(
 ) -> FetchResult:
     """Posts of settings.query ("r/<sub>" or a search query) in [start, end) newer than `since`."""
     require_secret(CONNECTOR, secret)
-    policy = policy or RetryPolicy()
     base, query = settings.base_url.rstrip("/"), settings.query.strip()
     if query.startswith("r/"):
         url, params = f"{base}/r/{query[2:].strip('/')}/new", {}
@@ -86,29 +82,15 @@ def fetch(
         url, params = f"{base}/search", {"q": query, "sort": "new"}
     params |= {"limit": min(100, max(1, settings.page_size)), "raw_json": 1}
     headers = {"Authorization": f"bearer {secret}", "User-Agent": USER_AGENT}
+    endpoint = Endpoint(url, params, headers, cursor_param="after", cursor_at=("data", "after"))
     window = NewestFirstWindow(CONNECTOR, since, start, end)
-    result, stats = FetchResult(), RequestStats()
-    after: str | None = None
-    with client_scope(client, policy) as http:
-        done = False
-        while not done:
-            check_page_bound(CONNECTOR, url, settings, result.pages)
-            page_params = {**params, "after": after} if after else params
-            page = get_json(
-                http, url, page_params, headers, policy, sleep, connector=CONNECTOR, stats=stats
-            )
-            result.pages += 1
-            for child in items_of(dig(page, "data", "children")):
-                data = child.get("data") if isinstance(child.get("data"), dict) else {}
-                verdict = window.verdict(parse_time(data.get("created_utc")))
-                if verdict == "skip":
-                    continue
-                if verdict == "stop":
-                    done = True
-                    break
-                result.add(to_record(child.get("kind"), data), child)
-            after = as_str(dig(page, "data", "after"))
-            done = done or not after
+    result = FetchResult()
+    pages = iter_pages(
+        CONNECTOR, settings, endpoint, result, client=client, policy=policy, sleep=sleep
+    )
+    children = window.take(pages, items_at=("data", "children"), created_at=("data", "created_utc"))
+    for child in children:
+        data = child.get("data") if isinstance(child.get("data"), dict) else {}
+        result.add(to_record(child.get("kind"), data), child)
     result.watermark_after = window.watermark_after
-    result.requests = stats.requests
     return result

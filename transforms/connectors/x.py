@@ -13,20 +13,20 @@ import httpx
 
 from transforms.connectors.base import (
     ApiSettings,
+    Endpoint,
     FetchResult,
     as_int,
     as_str,
-    check_page_bound,
-    client_scope,
     dig,
     items_of,
+    iter_pages,
     joined,
     record,
     require_secret,
     time_text,
     utc,
 )
-from transforms.connectors.http import RequestStats, RetryPolicy, get_json
+from transforms.connectors.http import RetryPolicy
 
 CONNECTOR = "x_recent_search"
 PATH = "/2/tweets/search/recent"
@@ -96,8 +96,6 @@ def fetch(
 ) -> FetchResult:
     """Tweets matching settings.query in [start, end), newer than tweet id `since` when given."""
     require_secret(CONNECTOR, secret)
-    policy = policy or RetryPolicy()
-    url = settings.base_url.rstrip("/") + PATH
     params: dict[str, object] = {
         "query": settings.query,
         "max_results": min(100, max(10, settings.page_size)),  # the API accepts 10..100
@@ -109,25 +107,22 @@ def fetch(
     }
     if since:
         params["since_id"] = since
-    headers = {"Authorization": f"Bearer {secret}"}
-    result, stats = FetchResult(), RequestStats()
-    token: str | None = None
-    with client_scope(client, policy) as http:
-        while True:
-            check_page_bound(CONNECTOR, url, settings, result.pages)
-            page_params = {**params, "next_token": token} if token else params
-            page = get_json(
-                http, url, page_params, headers, policy, sleep, connector=CONNECTOR, stats=stats
-            )
-            result.pages += 1
-            meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
-            if result.pages == 1 and as_int(meta.get("result_count")):
-                result.watermark_after = as_str(meta.get("newest_id"))
-            users = {u.get("id"): u for u in items_of(dig(page, "includes", "users"))}
-            for tweet in items_of(page.get("data")):
-                result.add(to_record(tweet, users), tweet)
-            token = as_str(meta.get("next_token"))
-            if not token:
-                break
-    result.requests = stats.requests
+    endpoint = Endpoint(
+        url=settings.base_url.rstrip("/") + PATH,
+        params=params,
+        headers={"Authorization": f"Bearer {secret}"},
+        cursor_param="next_token",
+        cursor_at=("meta", "next_token"),
+    )
+    result = FetchResult()
+    pages = iter_pages(
+        CONNECTOR, settings, endpoint, result, client=client, policy=policy, sleep=sleep
+    )
+    for page in pages:
+        meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+        if result.pages == 1 and as_int(meta.get("result_count")):
+            result.watermark_after = as_str(meta.get("newest_id"))
+        users = {u.get("id"): u for u in items_of(dig(page, "includes", "users"))}
+        for tweet in items_of(page.get("data")):
+            result.add(to_record(tweet, users), tweet)
     return result

@@ -15,23 +15,22 @@ import httpx
 
 from transforms.connectors.base import (
     ApiSettings,
+    Endpoint,
     FetchResult,
     NewestFirstWindow,
     as_int,
     as_str,
-    check_page_bound,
-    client_scope,
     dig,
-    items_of,
-    parse_time,
+    iter_pages,
     record,
     require_secret,
     time_text,
 )
-from transforms.connectors.http import RequestStats, RetryPolicy, get_json
+from transforms.connectors.http import RetryPolicy
 
 CONNECTOR = "youtube_comment_threads"
 PATH = "/youtube/v3/commentThreads"
+PUBLISHED_AT = ("snippet", "topLevelComment", "snippet", "publishedAt")  # in a thread
 
 
 def to_record(thread: dict) -> dict[str, object]:
@@ -63,8 +62,6 @@ def fetch(
 ) -> FetchResult:
     """Comment threads of a channel ("UC...") or video in [start, end), newer than `since`."""
     require_secret(CONNECTOR, secret)
-    policy = policy or RetryPolicy()
-    url = settings.base_url.rstrip("/") + PATH
     query = settings.query.strip()
     target = "allThreadsRelatedToChannelId" if query.startswith("UC") else "videoId"
     params: dict[str, object] = {
@@ -75,29 +72,14 @@ def fetch(
         "textFormat": "plainText",
         "key": secret,
     }
+    url = settings.base_url.rstrip("/") + PATH
+    endpoint = Endpoint(url, params, None, cursor_param="pageToken", cursor_at=("nextPageToken",))
     window = NewestFirstWindow(CONNECTOR, since, start, end)
-    result, stats = FetchResult(), RequestStats()
-    token: str | None = None
-    with client_scope(client, policy) as http:
-        done = False
-        while not done:
-            check_page_bound(CONNECTOR, url, settings, result.pages)
-            page_params = {**params, "pageToken": token} if token else params
-            page = get_json(
-                http, url, page_params, None, policy, sleep, connector=CONNECTOR, stats=stats
-            )
-            result.pages += 1
-            for thread in items_of(page.get("items")):
-                published = dig(thread, "snippet", "topLevelComment", "snippet", "publishedAt")
-                verdict = window.verdict(parse_time(published))
-                if verdict == "skip":
-                    continue
-                if verdict == "stop":
-                    done = True
-                    break
-                result.add(to_record(thread), thread)
-            token = as_str(page.get("nextPageToken"))
-            done = done or not token
+    result = FetchResult()
+    pages = iter_pages(
+        CONNECTOR, settings, endpoint, result, client=client, policy=policy, sleep=sleep
+    )
+    for thread in window.take(pages, items_at=("items",), created_at=PUBLISHED_AT):
+        result.add(to_record(thread), thread)
     result.watermark_after = window.watermark_after
-    result.requests = stats.requests
     return result
