@@ -1,13 +1,16 @@
 """
 ### Listener ingest (daily)
 
-Loads one UTC day of posts: **extract** every configured source into the raw zone (one mapped task
-per source), **clean** and **classify** the day's posts, run the Great Expectations **gate**, and
-**load** the day into the warehouse's `raw` schema. A successful load updates the
-`listener_raw_posts` asset, which schedules `listener_warehouse`.
+Loads one UTC day of posts: **extract** every configured source (a file drop or a platform API,
+one mapped task per source) into an immutable raw-zone batch, **clean** and **classify** the
+day's posts, run the Great Expectations **gate**, and **load** the day into the warehouse's `raw`
+schema. A successful load updates the `listener_raw_posts` asset, which schedules
+`listener_warehouse`.
 
-The day processed is the run's data interval (`CronDataIntervalTimetable`, one whole day), so a
-re-run or a backfill of a day replaces exactly that day. Logic lives in `transforms/pipeline.py`.
+The day processed is the run's data interval (`CronDataIntervalTimetable`, one whole day). A
+re-run adds no raw batch (files already loaded are skipped by checksum, APIs ask only past their
+watermark) and replaces exactly that day in the warehouse. API tokens come from the Airflow
+connection `listener_<source>`. Logic lives in `transforms/pipeline.py`; see docs/ingestion.md.
 """
 
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task

@@ -163,12 +163,30 @@ def parse_csv(
     return frame.with_columns(_line=pl.Series(numbers, dtype=pl.Int64())), rejected
 
 
+def _text(series: pl.Series) -> pl.Series:
+    """A typed Parquet column as the text the other formats give (lists space-separated)."""
+    if isinstance(series.dtype, pl.List):
+        return series.list.eval(pl.element().cast(pl.String)).list.join(" ")
+    if isinstance(series.dtype, pl.Struct):
+        return series.struct.json_encode()
+    return series.cast(pl.String)
+
+
 def parse_parquet(data: bytes, columns: list[str]) -> tuple[pl.DataFrame, list[Rejection]]:
     frame = pl.read_parquet(io.BytesIO(data))
     present = [c for c in columns if c in frame.columns]
-    records = frame.select(present).to_dicts()
-    payloads = [json.dumps(r, default=str, ensure_ascii=False) for r in records]
-    return records_frame(records, payloads, columns), []
+    payloads = [
+        json.dumps(r, default=str, ensure_ascii=False)
+        for r in frame.select(present).rows(named=True)
+    ]
+    text = pl.DataFrame(
+        {c: _text(frame[c]) if c in present else pl.Series(c, [None] * frame.height, pl.String())
+         for c in columns}
+    )  # fmt: skip
+    return text.with_columns(
+        _line=pl.int_range(1, frame.height + 1, dtype=pl.Int64()),
+        _payload=pl.Series(payloads, dtype=pl.String()),
+    ), []
 
 
 def header_columns(data: bytes, fmt: str, options: CsvOptions) -> list[str] | None:

@@ -188,3 +188,43 @@ def test_bad_source_settings_are_clear_errors(tmp_path, change, message):
     with pytest.raises(ConfigError, match="sources\\[1\\]") as error:
         load_config(path)
     assert message in str(error.value)
+
+
+def test_a_typed_parquet_export(config):
+    """Parquet keeps types: datetimes, integers and lists become canonical fields too."""
+    source = Source.model_validate(
+        {
+            "name": "archive",
+            "platform": "instagram",
+            "format": "parquet",
+            "path": "landing/archive",
+            "mapping": {
+                "fields": {"id": "pk", "created_at": "taken_at", "author_id": "owner",
+                           "text": "caption", "likes": "like_count", "hashtags": "tags"},
+            },
+        }
+    )  # fmt: skip
+    folder = config.data_dir / "landing" / "archive"
+    folder.mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "pk": [11, 12],
+            "taken_at": [dt.datetime(2026, 10, 5, 7, tzinfo=dt.UTC), dt.datetime(2026, 10, 5, 8)],
+            "owner": ["o1", "o2"],
+            "caption": ["new phone from nimbus", None],
+            "like_count": [5, -1],
+            "tags": [["#nimbus5g", "#new"], []],
+        }
+    ).write_parquet(folder / "2026-10-05.parquet")
+    report = extract_source_day(config, source, DAY)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (2, 1, 1)
+    posts = raw_zone.day_posts(config, ["archive"], DAY)
+    assert posts.select("post_id", "likes", "declared_hashtags").row(0) == (
+        "instagram:11",
+        5,
+        "#nimbus5g #new",
+    )
+    assert posts["created_at"][0] == dt.datetime(2026, 10, 5, 7, tzinfo=dt.UTC)
+    quarantine = raw_zone.day_quarantine(config, ["archive"], DAY)
+    assert quarantine["reason"].to_list() == ["missing required field text"]
+    assert json.loads(quarantine["raw_payload"][0])["pk"] == 12
