@@ -12,6 +12,7 @@ import datetime as dt
 import polars as pl
 
 from transforms import raw_zone, schema, zones
+from transforms.brand_query import compile_query, regex_escape
 from transforms.config import Brand, Config
 from transforms.files import write_parquet_atomic
 
@@ -40,11 +41,6 @@ STOPWORDS = {
     "de": ["der", "die", "und", "ist", "mein", "nicht", "mit", "für", "das", "ein", "sehr", "ich"],
     "pt": ["o", "que", "não", "meu", "com", "para", "uma", "muito", "os", "é", "da", "do"],
 }
-
-
-def regex_escape(term: str) -> str:
-    """Escape a literal term for Polars' (Rust) regex engine."""
-    return "".join("\\" + ch if ch in r"\.^$|?*+()[]{}" else ch for ch in term)
 
 
 def term_pattern(terms: list[str]) -> str:
@@ -129,10 +125,21 @@ def brand_handles(brands: list[Brand]) -> dict[str, str]:
 
 
 def brand_match(brand: Brand) -> pl.Expr:
-    """How a post mentions the brand: 'handle', 'hashtag', 'alias', or null when it does not.
+    """How a post mentions the brand: 'handle', 'hashtag', 'alias', 'query', 'source', or null.
 
     An alias match is ignored when an exclusion term appears (the word used in another sense).
+    A brand with a boolean `query` is matched by that query alone (transforms/brand_query.py).
     """
+    declared = pl.col("declared_brand") == brand.slug  # the export says so (a vendor query)
+    if brand.query is not None:
+        return (
+            pl.when(compile_query(brand.query))
+            .then(pl.lit("query"))
+            .when(declared)
+            .then(pl.lit("source"))
+            .otherwise(None)
+            .alias(f"_brand_{brand.slug}")
+        )
     mentions = pl.col("mentions").str.split(" ")
     tags = pl.col("hashtags").str.split(" ")
     by_handle = mentions.list.eval(
@@ -149,8 +156,8 @@ def brand_match(brand: Brand) -> pl.Expr:
         .then(pl.lit("hashtag"))
         .when(by_alias)
         .then(pl.lit("alias"))
-        .when(pl.col("declared_brand") == brand.slug)
-        .then(pl.lit("source"))  # the export says so (a vendor query for this brand)
+        .when(declared)
+        .then(pl.lit("source"))
         .otherwise(None)
         .alias(f"_brand_{brand.slug}")
     )

@@ -42,6 +42,18 @@ class Brand(_Strict):
     hashtags: list[str] = []
     exclude: list[str] = []
     website: str | None = None
+    # A boolean query (AND/OR/NOT, "phrases", NEAR/n, {CaseSensitive}, @handles, #tags) that,
+    # when given, decides which posts are about the brand (transforms/brand_query.py).
+    query: str | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        if value is not None:
+            from transforms.brand_query import check_query
+
+            check_query(value)  # QueryError is a ValueError: reported with the key path
+        return value
 
     @field_validator("slug")
     @classmethod

@@ -160,3 +160,17 @@ def test_what_the_source_declares_is_believed(config):
         "https://t.co/abc",
         "https://nimbusmobile.example/deal?utm_source=x&utm_campaign=s",
     ]
+
+
+def test_a_brand_query_decides_what_the_brand_matches(config):
+    orbit = config.brands.competitors[1].model_copy(
+        update={"query": '({Orbit} OR @OrbitTelecom) AND NOT "in orbit"'}
+    )
+    frame = raw(
+        "the new Orbit plan is cheap",
+        "satellites in orbit, and Orbit is down",
+        "orbit gum is back",
+        "thanks @OrbitTelecom",
+    )
+    _, matches = clean_posts(frame, [config.brands.tracked, orbit])
+    assert matches.select("post_id", "matched_by").rows() == [("x:0", "query"), ("x:3", "query")]
