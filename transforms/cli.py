@@ -4,7 +4,10 @@
     listener ingest --source NAME [--date DATE]     # one source's extraction, outside Airflow
     listener run [--start DATE] [--end DATE]        # the real DAGs, in-process, then publish
     listener summary                                # rows per stage, top lines of each mart
-    listener evaluate --model default --labels FILE --text-column COL --label-column COL
+    listener train sentiment|intent|relevance --labels FILE --text-column COL --label-column COL
+                   --out DIR
+    listener predict --model DIR|default --input FILE --text-column COL --output FILE
+    listener evaluate --model DIR|default --labels FILE --text-column COL --label-column COL
 
 Every command takes `--config FILE` (default: $LISTENER_CONFIG or config/listener.yml), before or
 after the command name.
@@ -90,10 +93,40 @@ def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     from transforms.evaluate import evaluate_file
 
     result = evaluate_file(
-        config, args.model, Path(args.labels), args.text_column, args.label_column
+        config, args.model, Path(args.labels), args.text_column, args.label_column, args.task
     )
     print(json.dumps(result, indent=2))
     return 0
+
+
+def cmd_train(args: argparse.Namespace, config: Config) -> int:
+    from transforms.training import describe, train_from_file
+
+    result = train_from_file(
+        args.task, Path(args.labels), args.text_column, args.label_column, Path(args.out)
+    )
+    print(describe(result))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace, config: Config) -> int:
+    from transforms.training import predict_file
+
+    model = _model_dir(config, args.model, args.task)
+    rows = predict_file(model, Path(args.input), args.text_column, Path(args.output))
+    print(f"wrote {rows:,} rows with label and proba_<class> columns to {args.output}")
+    return 0
+
+
+def _model_dir(config: Config, model: str, task: str) -> Path:
+    """A model directory, or the out-of-the-box model of the task for `default`."""
+    if model != "default":
+        return Path(model)
+    from transforms import zones
+    from transforms.classify import ensure_default_models
+
+    ensure_default_models(config)
+    return zones.models_dir(config) / task
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +161,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--label-column", required=True)
     evaluate.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
     evaluate.set_defaults(func=cmd_evaluate)
+
+    train = commands.add_parser("train", help="train a model on a labelled file")
+    train.add_argument("task", choices=["sentiment", "intent", "relevance"])
+    train.add_argument("--labels", required=True, help="CSV, JSONL or Parquet file")
+    train.add_argument("--text-column", required=True)
+    train.add_argument("--label-column", required=True)
+    train.add_argument("--out", required=True, help="model directory (promoted only if better)")
+    train.set_defaults(func=cmd_train)
+
+    predict = commands.add_parser("predict", help="label a file with a model")
+    predict.add_argument("--model", required=True, help="model directory, or 'default'")
+    predict.add_argument("--input", required=True, help="CSV, JSONL or Parquet file")
+    predict.add_argument("--text-column", required=True)
+    predict.add_argument("--output", required=True, help="CSV, JSONL or Parquet file")
+    predict.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
+    predict.set_defaults(func=cmd_predict)
     for command in commands.choices.values():
         # `listener run --config F` reads as well as `listener --config F run`.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config YAML")
