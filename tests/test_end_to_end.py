@@ -131,3 +131,13 @@ def test_rerunning_a_day_gives_the_same_marts(pipeline_run):
         after = published(config, f"select * from {table} order by all")
         # Identical rows; float sums may differ in the last bits with aggregation order.
         assert_frame_equal(after, before[table], check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
+
+
+def test_classifier_quality_is_published(pipeline_run):
+    config, _, _ = pipeline_run
+    quality = published(
+        config, "select task, is_current, holdout_macro_f1 from classifier_quality order by task"
+    )
+    assert quality["task"].to_list() == ["intent", "sentiment"]
+    assert quality["is_current"].all()
+    assert quality["holdout_macro_f1"].min() > 0.5

@@ -46,6 +46,7 @@ class ModelCard:
     holdout_macro_f1: float
     holdout_accuracy: float
     trained_on: str
+    created_at: str = ""  # UTC, ISO-8601; set when the version is saved
 
 
 def model_text(text: pl.Expr) -> pl.Expr:
@@ -108,7 +109,8 @@ def save_model(pipeline: Pipeline, card: ModelCard, directory: Path) -> Path:
     target = directory / version
     target.mkdir(parents=True, exist_ok=True)
     sio.dump(pipeline, target / "model.skops")
-    card = ModelCard(**{**asdict(card), "version": version})
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    card = ModelCard(**{**asdict(card), "version": version, "created_at": created})
     write_atomic_bytes(json.dumps(asdict(card), indent=2).encode(), target / "model_card.json")
     write_atomic_bytes(version.encode(), directory / "CURRENT")
     return target
@@ -125,6 +127,17 @@ def load_model(directory: Path) -> tuple[Pipeline, ModelCard]:
     pipeline = sio.load(path, trusted=TRUSTED_TYPES)
     card = ModelCard(**json.loads((directory / version / "model_card.json").read_text()))
     return pipeline, card
+
+
+def registry_cards(config: Config) -> list[tuple[ModelCard, bool]]:
+    """Every saved model version of every task, with whether it is the one in use."""
+    cards = []
+    for card_file in sorted(zones.models_dir(config).glob("*/*/model_card.json")):
+        card = ModelCard(**json.loads(card_file.read_text()))
+        current = card_file.parent.parent / "CURRENT"
+        in_use = current.exists() and current.read_text().strip() == card.version
+        cards.append((card, in_use))
+    return cards
 
 
 def ensure_default_models(config: Config) -> dict[str, ModelCard]:

@@ -153,8 +153,21 @@ CLASSIFIED_POST: dict[str, pl.DataType] = {
 POST_BRAND: dict[str, pl.DataType] = {
     "post_id": pl.String(),
     "brand": pl.String(),  # brand slug
-    "matched_by": pl.String(),  # handle / hashtag / alias
+    "matched_by": pl.String(),  # handle / hashtag / alias / query / source
     "day": pl.Date(),
+}
+
+# One row per saved classifier version (data/models/<task>/<version>/model_card.json).
+MODEL_VERSION: dict[str, pl.DataType] = {
+    "task": pl.String(),
+    "version": pl.String(),
+    "is_current": pl.Boolean(),
+    "trained_on": pl.String(),
+    "training_rows": pl.Int64(),
+    "training_data_sha256": pl.String(),
+    "holdout_macro_f1": pl.Float64(),
+    "holdout_accuracy": pl.Float64(),
+    "created_at": pl.String(),
 }
 
 BRAND: dict[str, pl.DataType] = {

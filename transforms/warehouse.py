@@ -93,6 +93,27 @@ def load_brands(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.executemany(f"insert into {RAW_SCHEMA}.brands values (?, ?, ?)", rows)
 
 
+def load_model_versions(con: duckdb.DuckDBPyConnection, config: Config) -> int:
+    """Replace raw.model_versions with the registry's cards, so quality is tracked over time."""
+    from transforms.classify import registry_cards
+
+    columns = RAW_TABLES["model_versions"][0]
+    frame = pl.DataFrame(
+        [
+            {**{k: getattr(card, k) for k in columns if k != "is_current"}, "is_current": current}
+            for card, current in registry_cards(config)
+        ],
+        schema=columns,
+    )
+    con.execute(f"delete from {RAW_SCHEMA}.model_versions")
+    con.register("incoming", frame.to_arrow())
+    con.execute(
+        f"insert into {RAW_SCHEMA}.model_versions select {', '.join(columns)} from incoming"
+    )
+    con.unregister("incoming")
+    return frame.height
+
+
 def audit_rows(manifests: list[raw_zone.Manifest]) -> pl.DataFrame:
     """One load_audit row per committed raw batch of the day."""
     return pl.DataFrame(
@@ -132,6 +153,7 @@ def load_day(config: Config, day: dt.date) -> dict[str, int]:
     with connect(config) as con:
         con.execute("begin transaction")
         load_brands(con, config)
+        counts["model_versions"] = load_model_versions(con, config)
         for table, frame in tables.items():
             counts[table] = _replace_day(con, table, frame, day)
         con.execute("commit")

@@ -19,6 +19,7 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
     "post_snapshots": (schema.POST_SNAPSHOT, "day"),
     "quarantine": (schema.QUARANTINE, "day"),
     "brands": (schema.BRAND, None),
+    "model_versions": (schema.MODEL_VERSION, None),
     "web_sessions": (schema.FUNNEL["web_sessions"], "started_at"),
     "leads": (schema.FUNNEL["leads"], "created_at"),
     "opportunities": (schema.FUNNEL["opportunities"], "created_at"),
