@@ -141,3 +141,25 @@ def test_classifier_quality_is_published(pipeline_run):
     assert quality["task"].to_list() == ["intent", "sentiment"]
     assert quality["is_current"].all()
     assert quality["holdout_macro_f1"].min() > 0.5
+
+
+def test_label_queue_feeds_training(pipeline_run, tmp_path, capsys):
+    """The active-learning loop: queue the unsure posts, label them, train on the labels."""
+    from transforms import cli
+
+    config, _, _ = pipeline_run
+    queue_file = tmp_path / "queue.csv"
+    assert cli.main(["label-queue", "--size", "300", "--out", str(queue_file)]) == 0
+    queue = pl.read_csv(queue_file)
+    assert queue.height == 300 and queue["post_id"].n_unique() == 300
+    assert queue["label"].null_count() == 300
+    # A person fills in the labels; here the generator's ground truth plays that person.
+    truth = pl.concat(
+        [pl.read_parquet(p) for p in (config.data_dir / "ground_truth").glob("*.parquet")]
+    ).select(post_id=pl.col("platform") + ":" + pl.col("id"), label=pl.col("sentiment"))
+    queue.drop("label").join(truth, on="post_id").write_csv(queue_file)
+    model = tmp_path / "model"
+    assert cli.main(["train", "sentiment", "--labels", str(queue_file), "--text-column", "text",
+                     "--label-column", "label", "--out", str(model)]) == 0  # fmt: skip
+    assert (model / "CURRENT").exists()
+    capsys.readouterr()

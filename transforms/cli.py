@@ -7,6 +7,7 @@
     listener train sentiment|intent|relevance --labels FILE --text-column COL --label-column COL
                    --out DIR
     listener predict --model DIR|default --input FILE --text-column COL --output FILE
+    listener label-queue [--task sentiment] [--size 200] --out FILE
     listener evaluate --model DIR|default --labels FILE --text-column COL --label-column COL
 
 Every command takes `--config FILE` (default: $LISTENER_CONFIG or config/listener.yml), before or
@@ -118,6 +119,18 @@ def cmd_predict(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_label_queue(args: argparse.Namespace, config: Config) -> int:
+    from transforms.label_queue import write_label_queue
+
+    rows = write_label_queue(config, args.task, args.size, Path(args.out))
+    print(
+        f"wrote {rows:,} posts to label to {args.out}; fill the `label` column, then run "
+        f"listener train {args.task} --labels {args.out} --text-column text "
+        f"--label-column label --out {config.data_dir / 'models' / args.task}"
+    )
+    return 0
+
+
 def _model_dir(config: Config, model: str, task: str) -> Path:
     """A model directory, or the out-of-the-box model of the task for `default`."""
     if model != "default":
@@ -177,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", required=True, help="CSV, JSONL or Parquet file")
     predict.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
     predict.set_defaults(func=cmd_predict)
+
+    queue = commands.add_parser("label-queue", help="the posts most worth labelling, as a CSV")
+    queue.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
+    queue.add_argument("--size", type=int, default=200, help="how many posts")
+    queue.add_argument("--out", required=True, help="CSV file to write")
+    queue.set_defaults(func=cmd_label_queue)
     for command in commands.choices.values():
         # `listener run --config F` reads as well as `listener --config F run`.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config YAML")

@@ -1,0 +1,70 @@
+"""Active learning: the posts whose labels would teach the model most, as a CSV to fill in.
+
+Uncertainty sampling: posts the current model is least sure about (smallest margin between its
+two most likely classes) are the most informative to label. Near-identical posts (same content
+hash: retweets, copy-paste campaigns) are asked once, and the queue is spread over days so one
+busy day does not fill it. A person fills the `label` column; `listener train` learns from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from transforms import schema, zones
+from transforms.config import Config
+from transforms.errors import ListenerError
+
+QUEUE_COLUMNS = ["post_id", "day", "platform", "text", "predicted", "confidence", "label"]
+
+
+def classified_posts(config: Config) -> pl.LazyFrame:
+    clean_root = zones.clean_partition(config, config.sample.start).parent
+    files = sorted(clean_root.glob("day=*/classified.parquet"))
+    if not files:
+        raise ListenerError(
+            f"no classified posts under {config.data_dir / 'clean'}; run the pipeline first"
+        )
+    return pl.scan_parquet(files)
+
+
+def uncertainty(task: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(margin, predicted label, confidence): a small margin means an unsure model."""
+    if task == "sentiment":
+        probs = [pl.col(f"p_{label}") for label in schema.SENTIMENT_LABELS]
+        top = pl.max_horizontal(probs)
+        # The second largest of three: total minus the largest and the smallest.
+        second = pl.sum_horizontal(probs) - top - pl.min_horizontal(probs)
+        return top - second, pl.col("sentiment"), top
+    # Intent keeps only the winning class's probability: low confidence is the signal.
+    confidence = pl.col("intent_confidence")
+    return confidence, pl.col("intent"), confidence
+
+
+def build_queue(posts: pl.LazyFrame, task: str, size: int) -> pl.DataFrame:
+    margin, predicted, confidence = uncertainty(task)
+    eligible = posts.filter(
+        pl.col("exclusion_reason").is_null() & (pl.col("sentiment") != "unknown")
+    )
+    ranked = (
+        eligible.with_columns(_margin=margin, predicted=predicted, confidence=confidence)
+        .drop_nulls("_margin")
+        .sort("_margin", "post_id")
+        .unique("content_hash", keep="first", maintain_order=True)
+        # Round-robin over days: each day's most uncertain first, then the next of each day.
+        .with_columns(_rank=pl.int_range(pl.len()).over("day"))
+        .sort("_rank", "_margin", "post_id")
+        .head(size)
+    )
+    return ranked.select(
+        "post_id", "day", "platform", pl.col("text_clean").alias("text"), "predicted",
+        pl.col("confidence").round(3), label=pl.lit(None, pl.String()),
+    ).collect()  # fmt: skip
+
+
+def write_label_queue(config: Config, task: str, size: int, out: Path) -> int:
+    queue = build_queue(classified_posts(config), task, size)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    queue.select(QUEUE_COLUMNS).write_csv(out)
+    return queue.height
