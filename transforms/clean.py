@@ -20,6 +20,9 @@ HTML_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;":
 URL_PATTERN = r"https?://[^\s<>\"']+"
 HASHTAG_PATTERN = r"#\w+"
 MENTION_PATTERN = r"@\w+"
+EMOJI_PATTERN = r"\p{Extended_Pictographic}|(?:^|\s)[:;=]-?[)(DPp](?:$|\s)"
+CASHTAG_PATTERN = r"\$[A-Za-z][A-Za-z.]{0,5}\b"
+CLICK_ID_PATTERN = r"[?&](?:fbclid|gclid|gbraid|wbraid|ttclid|msclkid|twclid|li_fat_id)=([^&\s#]+)"
 WORD_PATTERN = r"[a-zà-öø-ÿ']+"
 
 # Generic marketing-spam phrases; each hit raises the spam score.
@@ -74,6 +77,12 @@ def join_found(
 
 def utm_param(name: str) -> pl.Expr:
     return pl.col("urls").str.extract(rf"[?&]{name}=([^&\s#]+)", 1)
+
+
+def emojis(text: pl.Expr) -> pl.Expr:
+    """Emoji and classic emoticons, in order (an emoticon must stand alone, not in a URL)."""
+    found = text.str.extract_all(EMOJI_PATTERN).list.eval(pl.element().str.strip_chars())
+    return found.list.join(" ")
 
 
 def content_hash(text: pl.Expr) -> pl.Expr:
@@ -195,6 +204,9 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
             utm_medium=utm_param("utm_medium"),
             utm_campaign=utm_param("utm_campaign"),
             utm_content=utm_param("utm_content"),
+            click_id=pl.col("urls").str.extract(CLICK_ID_PATTERN, 1),
+            emojis=emojis(pl.col("text_clean")),
+            cashtags=join_found(pl.col("text_clean"), CASHTAG_PATTERN).str.to_uppercase(),
             is_own_post=pl.col("own_brand").is_not_null(),
             is_duplicate=pl.col("repost_of_post_id").is_not_null()
             | (pl.int_range(pl.len()).over("content_hash") > 0),

@@ -128,6 +128,9 @@ CLEAN_POST: dict[str, pl.DataType] = {
     "utm_medium": pl.String(),
     "utm_campaign": pl.String(),
     "utm_content": pl.String(),
+    "click_id": pl.String(),  # ad click id in a link (fbclid, gclid, ttclid, msclkid, ...)
+    "emojis": pl.String(),  # space-separated emoji and emoticons, in order
+    "cashtags": pl.String(),  # space-separated, uppercase, with '$'
     "content_hash": pl.String(),  # hash of the normalized text, for duplicate detection
     "is_own_post": pl.Boolean(),  # written by one of the tracked or competitor brand accounts
     "own_brand": pl.String(),  # slug of the brand whose account wrote it

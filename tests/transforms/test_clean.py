@@ -174,3 +174,14 @@ def test_a_brand_query_decides_what_the_brand_matches(config):
     )
     _, matches = clean_posts(frame, [config.brands.tracked, orbit])
     assert matches.select("post_id", "matched_by").rows() == [("x:0", "query"), ("x:3", "query")]
+
+
+def test_emoji_cashtags_and_click_ids(config):
+    frame = raw(
+        "love the new plan 😍🔥 :) see https://nimbusmobile.example/p?gclid=AbC1&utm_source=x",
+        "$nmbs up 5% today, $5 off at https://a.example/x?y=1 http://b.example/:)",
+    )
+    posts, _ = clean_posts(frame, config.brands.all)
+    assert posts["emojis"].to_list() == ["😍 🔥 :)", ""]
+    assert posts["cashtags"].to_list() == ["", "$NMBS"]
+    assert posts["click_id"].to_list() == ["AbC1", None]

@@ -58,6 +58,9 @@ renamed as (
         utm_medium,
         utm_campaign,
         utm_content,
+        click_id,
+        emojis,
+        cashtags,
         content_hash,
 
         -- engagement
