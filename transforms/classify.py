@@ -1,213 +1,261 @@
-"""Classify: sentiment (negative / neutral / positive) and intent for clean posts.
+"""Classify: sentiment, intent and brand relevance for one day's clean posts.
 
-A first, honest model: TF-IDF over hashed word 1-2 grams and a multinomial logistic regression,
-trained on a labelled corpus the project generates itself (no labels needed from the user). Text
-normalization happens in Polars before vectorizing, so the saved scikit-learn pipeline holds no
-custom Python and persists with skops. Posts not in English get sentiment `unknown` rather than a
-guess. Accuracy on real, human-labelled posts is measured by `listener evaluate`.
+Each task's model in use is read from the registry (transforms/model_registry.py). On a new
+install there are none, and the out-of-the-box models are registered (transforms/classifiers.py):
+
+- sentiment: the lexicon prior (transforms/priors.py);
+- intent: a linear model trained on the project's generated corpus, blended with phrase rules;
+- relevance: the brand rules (handle, hashtag, phrase, context, exclusion terms).
+
+`listener train` replaces them with self-trained or supervised models, only when better.
+
+Posts are featurized once per batch and every task reads the same features. Posts not in English
+keep their volume but get sentiment and intent `unknown` instead of a guess. A brand match whose
+relevance is below one half is kept with `is_relevant = false`; a post whose every match is
+irrelevant gets the exclusion reason `irrelevant`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-import skops.io as sio
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
 
 from transforms import schema, zones
+from transforms.classifiers import TASKS, Classifier, prior_classifier
 from transforms.config import Config
-from transforms.files import write_atomic_bytes, write_parquet_atomic
+from transforms.files import write_parquet_atomic
+from transforms.model_registry import (
+    ModelCard,
+    current_version_dir,
+    labels_hash,
+    load_version,
+    save_version,
+)
+from transforms.priors import RELEVANCE_BY_MATCH
+from transforms.self_training import subset
+from transforms.text_features import Features, featurize
+from transforms.text_model import NOISY_LABEL_C, fit_linear, fit_temperature
 
-TASKS = ("sentiment", "intent")
 DEFAULT_CORPUS_SIZE = 30_000
 DEFAULT_CORPUS_SEED = 7
-# skops refuses to load any type not listed here; the pipeline above needs none beyond skops'
-# built-in scikit-learn/numpy defaults. Review before adding anything.
-TRUSTED_TYPES: list[str] = []
+DEFAULT_INTENT_PRIOR_WEIGHT = 0.5
+BATCH_ROWS = 100_000  # posts featurized at a time: memory follows this, not the day's size
+UNKNOWN = "unknown"
+GENERATED_EVAL = "held-out 20% of the generated corpus (synthetic; real data: make eval)"
 
 
-@dataclass(frozen=True)
-class ModelCard:
-    task: str
-    version: str
-    classes: list[str]
-    training_rows: int
-    training_data_sha256: str
-    holdout_macro_f1: float
-    holdout_accuracy: float
-    trained_on: str
-    created_at: str = ""  # UTC, ISO-8601; set when the version is saved
+def task_dir(config: Config, task: str) -> Path:
+    return zones.models_dir(config) / task
 
 
-def model_text(text: pl.Expr) -> pl.Expr:
-    """What the model sees: lowercase, links and user handles replaced by placeholder tokens."""
-    return (
-        text.str.to_lowercase()
-        .str.replace_all(r"https?://\S+", " xurl ")
-        .str.replace_all(r"@\w+", " xuser ")
-        .str.replace_all(r"\s+", " ")
-    )
+def load_classifier(directory: Path, config: Config | None = None) -> Classifier:
+    """The version in use in a model directory (brands from the config for relevance rules)."""
+    parts, card = load_version(current_version_dir(directory))
+    brands = config.brands.all if config is not None else None
+    return Classifier(card.task, parts, card, brands)
 
 
-def build_pipeline() -> Pipeline:
-    return Pipeline(
-        [
-            (
-                "hash",
-                HashingVectorizer(
-                    ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None
-                ),
-            ),
-            ("tfidf", TfidfTransformer(sublinear_tf=True)),
-            ("model", LogisticRegression(C=4.0, max_iter=2000)),
-        ]
-    )
+def _holdout_split(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.arange(n)
+    held = rows[rows % 5 == 0]
+    return np.setdiff1d(rows, held), held
 
 
-def corpus_hash(texts: list[str], labels: list[str]) -> str:
-    digest = hashlib.sha256()
-    for text, label in zip(texts, labels, strict=True):
-        digest.update(text.encode() + b"\t" + label.encode() + b"\n")
-    return digest.hexdigest()
+def default_models(config: Config) -> dict[str, tuple[dict, ModelCard]]:
+    """Parts and cards of the out-of-the-box models, scored on held-out generated posts."""
+    from transforms.generate import labelled_corpus
+
+    corpus = labelled_corpus(DEFAULT_CORPUS_SIZE, DEFAULT_CORPUS_SEED, config)
+    texts = corpus["text"]
+    features = featurize(texts)
+    train, held = _holdout_split(len(texts))
+    out: dict[str, tuple[dict, ModelCard]] = {}
+    for task in TASKS:
+        if task == "relevance":  # no labelled corpus: the brand rules are the model
+            parts = {"prior_weight": 1.0}
+            card = _card(task, "prior", 0, "", None, "brand rules from the config")
+            out[task] = (parts, card)
+            continue
+        labels = corpus[task].to_numpy()
+        if task == "sentiment":
+            parts = {"prior_weight": 1.0}
+            method, rows, data_hash, trained_on = "prior", 0, "", "VADER lexicon and rules"
+        else:
+            linear = fit_linear(subset(features, train), labels[train].astype(str), c=NOISY_LABEL_C)
+            logits = linear.logits(subset(features, held))
+            linear.parts["temperature"] = fit_temperature(logits, labels[held], linear.classes)
+            parts = {"prior_weight": DEFAULT_INTENT_PRIOR_WEIGHT, "linear": linear.parts}
+            method, rows = "generated", len(train)
+            data_hash = labels_hash(texts.gather(train).to_list(), labels[train].tolist())
+            trained_on = f"generated corpus ({rows:,} posts) blended with phrase rules"
+        classifier = Classifier(task, parts, brands=config.brands.all)
+        predicted, _ = classifier.predict(texts.gather(held), subset(features, held))
+        scores = (labels[held], predicted)
+        card = _card(task, method, rows, data_hash, scores, trained_on)
+        out[task] = (parts, card)
+    return out
 
 
-def train_model(texts: pl.Series, labels: pl.Series, task: str) -> tuple[Pipeline, ModelCard]:
-    """Fit on 80% of the rows; the card reports macro-F1 on the held-out 20%."""
-    x = pl.select(model_text(pl.lit(texts))).to_series().to_list()
-    y = labels.to_list()
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.2, random_state=0, stratify=y
-    )
-    pipeline = build_pipeline().fit(x_train, y_train)
-    predicted = pipeline.predict(x_test)
-    card = ModelCard(
+def _card(
+    task: str,
+    method: str,
+    rows: int,
+    data_hash: str,
+    scores: tuple[np.ndarray, np.ndarray] | None,
+    trained_on: str,
+) -> ModelCard:
+    truth, predicted = scores if scores is not None else (None, None)
+    return ModelCard(
         task=task,
         version="",
-        classes=[str(c) for c in pipeline.classes_],
-        training_rows=len(x_train),
-        training_data_sha256=corpus_hash(x_train, y_train),
-        holdout_macro_f1=round(float(f1_score(y_test, predicted, average="macro")), 4),
-        holdout_accuracy=round(float(accuracy_score(y_test, predicted)), 4),
-        trained_on="generated corpus",
+        method=method,
+        classes=prior_classifier(task).classes,
+        training_rows=rows,
+        training_data_sha256=data_hash,
+        holdout_rows=0 if truth is None else len(truth),
+        holdout_macro_f1=None
+        if truth is None
+        else round(float(f1_score(truth, predicted, average="macro")), 4),
+        holdout_accuracy=None
+        if truth is None
+        else round(float(accuracy_score(truth, predicted)), 4),
+        evaluated_on=GENERATED_EVAL if truth is not None else "not measured (no labels)",
+        trained_on=trained_on,
     )
-    return pipeline, card
-
-
-def save_model(pipeline: Pipeline, card: ModelCard, directory: Path) -> Path:
-    """Write model.skops and model_card.json into a version folder named by the data hash."""
-    version = card.training_data_sha256[:12]
-    target = directory / version
-    target.mkdir(parents=True, exist_ok=True)
-    sio.dump(pipeline, target / "model.skops")
-    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    card = ModelCard(**{**asdict(card), "version": version, "created_at": created})
-    write_atomic_bytes(json.dumps(asdict(card), indent=2).encode(), target / "model_card.json")
-    write_atomic_bytes(version.encode(), directory / "CURRENT")
-    return target
-
-
-def load_model(directory: Path) -> tuple[Pipeline, ModelCard]:
-    """Load the current version of a task's model, refusing unreviewed types."""
-    version = (directory / "CURRENT").read_text().strip()
-    path = directory / version / "model.skops"
-    untrusted = sio.get_untrusted_types(file=path)
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise RuntimeError(f"{path} contains types not in the reviewed list: {unexpected}")
-    pipeline = sio.load(path, trusted=TRUSTED_TYPES)
-    card = ModelCard(**json.loads((directory / version / "model_card.json").read_text()))
-    return pipeline, card
-
-
-def registry_cards(config: Config) -> list[tuple[ModelCard, bool]]:
-    """Every saved model version of every task, with whether it is the one in use."""
-    cards = []
-    for card_file in sorted(zones.models_dir(config).glob("*/*/model_card.json")):
-        card = ModelCard(**json.loads(card_file.read_text()))
-        current = card_file.parent.parent / "CURRENT"
-        in_use = current.exists() and current.read_text().strip() == card.version
-        cards.append((card, in_use))
-    return cards
 
 
 def ensure_default_models(config: Config) -> dict[str, ModelCard]:
-    """Train the out-of-the-box models from the generated corpus when none is registered."""
-    from transforms.generate import labelled_corpus
-
-    cards = {}
-    corpus = None
-    for task in TASKS:
-        directory = zones.models_dir(config) / task
-        if (directory / "CURRENT").exists():
-            cards[task] = load_model(directory)[1]
-            continue
-        if corpus is None:
-            corpus = labelled_corpus(DEFAULT_CORPUS_SIZE, DEFAULT_CORPUS_SEED)
-        pipeline, card = train_model(corpus["text"], corpus[task], task)
-        save_model(pipeline, card, directory)
-        cards[task] = load_model(directory)[1]
-    return cards
+    """Register the out-of-the-box model of every task that has no model in use."""
+    missing = [t for t in TASKS if not (task_dir(config, t) / "CURRENT").exists()]
+    if missing:
+        defaults = default_models(config)
+        for task in missing:
+            parts, card = defaults[task]
+            save_version(task_dir(config, task), parts, card, current=True)
+    return {t: load_classifier(task_dir(config, t), config).card for t in TASKS}
 
 
-def predict(pipeline: Pipeline, texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Class labels and the class-probability matrix for a batch of texts."""
-    x = pl.select(model_text(pl.lit(texts))).to_series().to_list()
-    if not x:
-        return np.array([], dtype=object), np.zeros((0, len(pipeline.classes_)))
-    proba = pipeline.predict_proba(x)
-    return pipeline.classes_[proba.argmax(axis=1)], proba
+def current_classifiers(config: Config) -> dict[str, Classifier]:
+    ensure_default_models(config)
+    return {task: load_classifier(task_dir(config, task), config) for task in TASKS}
 
 
-def classify_posts(
-    posts: pl.DataFrame, sentiment: Pipeline, intent: Pipeline, model_version: str
+def model_version(classifiers: dict[str, Classifier]) -> str:
+    return "+".join(f"{t}-{c.card.version if c.card else 'none'}" for t, c in classifiers.items())
+
+
+def classify_batch(
+    posts: pl.DataFrame, classifiers: dict[str, Classifier], version: str
 ) -> pl.DataFrame:
-    """Add sentiment (with class probabilities) and intent (with confidence) columns."""
-    labels, proba = predict(sentiment, posts["text_clean"])
-    intents, intent_proba = predict(intent, posts["text_clean"])
-    column_of = {c: i for i, c in enumerate(sentiment.classes_)}
-    out = posts.with_columns(
-        sentiment=pl.Series(labels, dtype=pl.String),
+    """Sentiment (with class probabilities) and intent (with confidence) for a batch of posts."""
+    english = posts["is_english"].fill_null(False).to_numpy()
+    rows = np.flatnonzero(english)
+    texts = posts["text_clean"].gather(rows)
+    features = featurize(texts)
+    sentiment = _labels_and_proba(classifiers["sentiment"], texts, features, len(posts), rows)
+    intent = _labels_and_proba(classifiers["intent"], texts, features, len(posts), rows)
+    columns = {
+        "sentiment": pl.Series(sentiment[0], dtype=pl.String),
         **{
-            f"p_{label}": pl.Series(proba[:, column_of[label]], dtype=pl.Float64)
-            for label in schema.SENTIMENT_LABELS
+            f"p_{label}": pl.Series(sentiment[1][:, i], dtype=pl.Float64)
+            for i, label in enumerate(classifiers["sentiment"].classes)
         },
-        intent=pl.Series(intents, dtype=pl.String),
-        intent_confidence=pl.Series(
-            intent_proba.max(axis=1) if len(intents) else [], dtype=pl.Float64
-        ),
-        model_version=pl.lit(model_version),
-    )
-    # Unsupported language: keep the post for volume, but do not guess its sentiment.
+        "intent": pl.Series(intent[0], dtype=pl.String),
+        "intent_confidence": pl.Series(intent[1].max(axis=1), dtype=pl.Float64),
+    }
     unknown = ~pl.col("is_english").fill_null(False)
-    out = out.with_columns(
-        sentiment=pl.when(unknown).then(pl.lit("unknown")).otherwise(pl.col("sentiment")),
-        **{
-            f"p_{label}": pl.when(unknown).then(None).otherwise(pl.col(f"p_{label}"))
-            for label in schema.SENTIMENT_LABELS
-        },
+    out = posts.with_columns(**columns, model_version=pl.lit(version)).with_columns(
+        [
+            pl.when(unknown).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("intent_confidence", *(f"p_{s}" for s in schema.SENTIMENT_LABELS))
+        ]
     )
     return out.select(list(schema.CLASSIFIED_POST)).cast(schema.CLASSIFIED_POST)
 
 
+def _labels_and_proba(
+    classifier: Classifier, texts: pl.Series, features: Features, n: int, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and probabilities for all n posts; rows not classified get `unknown` and NaN."""
+    labels = np.full(n, UNKNOWN, dtype=object)
+    proba = np.full((n, len(classifier.classes)), np.nan)
+    if len(rows):
+        labels[rows], proba[rows] = classifier.predict(texts, features)
+    return labels, proba
+
+
+def relevance_of_matches(
+    matches: pl.DataFrame, posts: pl.DataFrame, relevance: Classifier
+) -> pl.DataFrame:
+    """Add p_relevant and is_relevant to brand matches. Only one-word alias matches ask the
+    relevance model; the others are decided by how they matched (priors.RELEVANCE_BY_MATCH)."""
+    by_way = pl.col("matched_by").replace_strict(
+        RELEVANCE_BY_MATCH, default=0.5, return_dtype=pl.Float64
+    )
+    out = matches.with_columns(p_relevant=by_way)
+    ambiguous = out.filter(pl.col("matched_by") == "alias")
+    if ambiguous.height and relevance.prior_weight < 1:
+        texts = ambiguous.join(
+            posts.select("post_id", "text_clean"), on="post_id", how="left", maintain_order="left"
+        )["text_clean"]
+        _, proba = relevance.predict(texts.fill_null(""))
+        scored = ambiguous.with_columns(
+            p_relevant=pl.Series(proba[:, relevance.classes.index("relevant")])
+        ).select("post_id", "brand", "matched_by", pl.col("p_relevant").alias("_model"))
+        out = out.join(scored, on=["post_id", "brand", "matched_by"], how="left").with_columns(
+            p_relevant=pl.coalesce("_model", "p_relevant")
+        )
+    out = out.with_columns(is_relevant=pl.col("p_relevant") >= 0.5)
+    return out.select(list(schema.POST_BRAND)).cast(schema.POST_BRAND)
+
+
+def mark_irrelevant(posts: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
+    """A post with brand matches, none of them relevant, gets exclusion_reason `irrelevant`."""
+    relevant_any = matches.group_by("post_id").agg(_any=pl.col("is_relevant").any())
+    return (
+        posts.join(relevant_any, on="post_id", how="left", maintain_order="left")
+        .with_columns(
+            exclusion_reason=pl.when(
+                pl.col("exclusion_reason").is_null() & (pl.col("_any") == False)  # noqa: E712
+            )
+            .then(pl.lit("irrelevant"))
+            .otherwise(pl.col("exclusion_reason"))
+        )
+        .drop("_any")
+    )
+
+
+def classify_posts(
+    posts: pl.DataFrame, matches: pl.DataFrame, classifiers: dict[str, Classifier]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Classified posts and relevance-scored brand matches, in batches of BATCH_ROWS."""
+    version = model_version(classifiers)
+    scored = relevance_of_matches(matches, posts, classifiers["relevance"])
+    posts = mark_irrelevant(posts, scored)
+    batches = [
+        classify_batch(posts.slice(start, BATCH_ROWS), classifiers, version)
+        for start in range(0, posts.height, BATCH_ROWS)
+    ]
+    classified = pl.concat(batches) if batches else classify_batch(posts, classifiers, version)
+    return classified, scored
+
+
 def classify_day(config: Config, day: dt.date) -> dict[str, int]:
-    """Classify one day's clean posts into `clean/day=<d>/classified.parquet`."""
-    cards = ensure_default_models(config)
-    sentiment, _ = load_model(zones.models_dir(config) / "sentiment")
-    intent, _ = load_model(zones.models_dir(config) / "intent")
-    version = f"sentiment-{cards['sentiment'].version}+intent-{cards['intent'].version}"
+    """Classify one day's clean posts into `classified.parquet` and `brands.parquet`."""
+    classifiers = current_classifiers(config)
     partition = zones.clean_partition(config, day)
     posts = pl.read_parquet(partition / "posts.parquet")
-    classified = classify_posts(posts, sentiment, intent, version)
+    matches = pl.read_parquet(partition / "post_brands.parquet")
+    classified, scored = classify_posts(posts, matches, classifiers)
     write_parquet_atomic(classified, partition / "classified.parquet")
+    write_parquet_atomic(scored, partition / "brands.parquet")
     counts = classified.group_by("sentiment").len().iter_rows()
-    return {"posts": classified.height, **{f"sentiment_{s}": n for s, n in counts}}
+    return {
+        "posts": classified.height,
+        "irrelevant_matches": int((~scored["is_relevant"]).sum()),
+        **{f"sentiment_{s}": n for s, n in counts},
+    }

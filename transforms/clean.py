@@ -15,6 +15,7 @@ from transforms import raw_zone, schema, zones
 from transforms.brand_query import compile_query, regex_escape
 from transforms.config import Brand, Config
 from transforms.files import write_parquet_atomic
+from transforms.language import UNDETERMINED, detect_languages
 
 HTML_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&#x27;": "'"}
 URL_PATTERN = r"https?://[^\s<>\"']+"
@@ -23,7 +24,6 @@ MENTION_PATTERN = r"@\w+"
 EMOJI_PATTERN = r"\p{Extended_Pictographic}|(?:^|\s)[:;=]-?[)(DPp](?:$|\s)"
 CASHTAG_PATTERN = r"\$[A-Za-z][A-Za-z.]{0,5}\b"
 CLICK_ID_PATTERN = r"[?&](?:fbclid|gclid|gbraid|wbraid|ttclid|msclkid|twclid|li_fat_id)=([^&\s#]+)"
-WORD_PATTERN = r"[a-zà-öø-ÿ']+"
 
 # Generic marketing-spam phrases; each hit raises the spam score.
 SPAM_PHRASES = (
@@ -35,15 +35,6 @@ SPAM_PHRASES = (
 # Link shorteners hide the destination; common in spam, rare in brand and customer posts.
 SHORTENER = r"https?://(bit\.ly|tinyurl\.com|t\.co|goo\.gl|ow\.ly)/"
 SPAM_THRESHOLD = 0.5
-
-# Short stopword lists are enough to tell English from the languages our users see most.
-STOPWORDS = {
-    "en": ["the", "and", "is", "my", "you", "to", "it", "of", "for", "with", "this", "i", "not"],
-    "es": ["el", "la", "que", "de", "y", "es", "mi", "con", "para", "por", "muy", "los", "una"],
-    "fr": ["le", "la", "et", "est", "mon", "pour", "avec", "pas", "les", "une", "des", "très"],
-    "de": ["der", "die", "und", "ist", "mein", "nicht", "mit", "für", "das", "ein", "sehr", "ich"],
-    "pt": ["o", "que", "não", "meu", "com", "para", "uma", "muito", "os", "é", "da", "do"],
-}
 
 
 def term_pattern(terms: list[str]) -> str:
@@ -98,20 +89,11 @@ def content_hash(text: pl.Expr) -> pl.Expr:
     return core.hash(seed=0).cast(pl.String)
 
 
-def language_scores(text: pl.Expr) -> dict[str, pl.Expr]:
-    words = text.str.to_lowercase().str.extract_all(WORD_PATTERN)
-    return {
-        f"_lang_{lang}": words.list.eval(pl.element().is_in(stops)).list.sum()
-        for lang, stops in STOPWORDS.items()
-    }
-
-
-def is_english() -> pl.Expr:
-    """Platform language when given, else English unless another language's stopwords win."""
-    others = pl.max_horizontal([pl.col(f"_lang_{lang}") for lang in STOPWORDS if lang != "en"])
-    detected = pl.col("_lang_en") >= others
-    platform_lang = pl.col("lang").str.to_lowercase().str.slice(0, 2)
-    return pl.when(platform_lang.is_not_null()).then(platform_lang == "en").otherwise(detected)
+def language_column(raw: pl.DataFrame) -> pl.Series:
+    """The platform's language tag (first two letters) when given, else the detected language."""
+    tagged = raw["lang"].str.to_lowercase().str.slice(0, 2)
+    detected = detect_languages(raw["text_clean"])
+    return tagged.fill_null(detected).alias("language")
 
 
 def spam_score() -> pl.Expr:
@@ -134,10 +116,14 @@ def brand_handles(brands: list[Brand]) -> dict[str, str]:
 
 
 def brand_match(brand: Brand) -> pl.Expr:
-    """How a post mentions the brand: 'handle', 'hashtag', 'alias', 'query', 'source', or null.
+    """How a post mentions the brand, strongest first, or null when it does not.
 
-    An alias match is ignored when an exclusion term appears (the word used in another sense).
-    A brand with a boolean `query` is matched by that query alone (transforms/brand_query.py).
+    handle, hashtag: the brand's account or tag. phrase: a multi-word alias ("Nimbus Mobile").
+    context: a one-word alias with one of the brand's context terms ("nimbus" + "5G").
+    alias: a one-word alias alone, the ambiguous case the relevance classifier decides.
+    excluded: an alias with an exclusion term (the word in another sense: "cumulonimbus"); kept
+    so the reason survives, never counted. source: the export says the post is about the brand.
+    A brand with a boolean `query` is matched by that query alone ('query'), see brand_query.py.
     """
     declared = pl.col("declared_brand") == brand.slug  # the export says so (a vendor query)
     if brand.query is not None:
@@ -155,15 +141,25 @@ def brand_match(brand: Brand) -> pl.Expr:
         pl.element().is_in([h.lower() for h in brand.handles])
     ).list.any()
     by_hashtag = tags.list.eval(pl.element().is_in([t.lower() for t in brand.hashtags])).list.any()
-    by_alias = pl.col("text_clean").str.contains(term_pattern(brand.aliases))
-    if brand.exclude:
-        by_alias = by_alias & ~pl.col("text_clean").str.contains(term_pattern(brand.exclude))
+    text = pl.col("text_clean")
+    phrases = [a for a in brand.aliases if len(a.split()) > 1]
+    words = [a for a in brand.aliases if len(a.split()) == 1]
+    by_phrase = text.str.contains(term_pattern(phrases)) if phrases else pl.lit(False)
+    by_word = text.str.contains(term_pattern(words)) if words else pl.lit(False)
+    in_context = text.str.contains(term_pattern(brand.context)) if brand.context else pl.lit(False)
+    excluded = text.str.contains(term_pattern(brand.exclude)) if brand.exclude else pl.lit(False)
     return (
         pl.when(by_handle)
         .then(pl.lit("handle"))
         .when(by_hashtag)
         .then(pl.lit("hashtag"))
-        .when(by_alias)
+        .when((by_phrase | by_word) & excluded)
+        .then(pl.lit("excluded"))
+        .when(by_phrase)
+        .then(pl.lit("phrase"))
+        .when(by_word & in_context)
+        .then(pl.lit("context"))
+        .when(by_word)
         .then(pl.lit("alias"))
         .when(declared)
         .then(pl.lit("source"))
@@ -172,20 +168,47 @@ def brand_match(brand: Brand) -> pl.Expr:
     )
 
 
+def entity_columns() -> dict[str, pl.Expr]:
+    """URLs, hashtags and mentions from the text plus those the platform declared."""
+    text = pl.col("text_clean")
+    return {
+        "urls": join_found(text, URL_PATTERN, declared=pl.col("declared_urls")),
+        "hashtags": join_found(text, HASHTAG_PATTERN, True, pl.col("declared_hashtags")),
+        "mentions": join_found(text, MENTION_PATTERN, True, pl.col("declared_mentions")),
+    }
+
+
+def brand_match_strength(texts: pl.Series, brands: list[Brand]) -> pl.Series:
+    """The strongest way each text matches any of the brands (null when none), for texts alone."""
+    from transforms.priors import RELEVANCE_BY_MATCH
+
+    frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_columns(
+        text_clean=normalize_text(pl.col("text").fill_null("")),
+        declared_urls=pl.lit(None, pl.String),
+        declared_hashtags=pl.lit(None, pl.String),
+        declared_mentions=pl.lit(None, pl.String),
+        declared_brand=pl.lit(None, pl.String),
+    )
+    frame = frame.with_columns(**entity_columns()).select([brand_match(b) for b in brands])
+    rank = {way: i for i, way in enumerate(sorted(RELEVANCE_BY_MATCH, key=RELEVANCE_BY_MATCH.get))}
+    ranked = frame.select(
+        pl.max_horizontal(
+            pl.col(c).replace_strict(rank, default=-1, return_dtype=pl.Int32) for c in frame.columns
+        )
+    ).to_series()
+    names = {i: way for way, i in rank.items()}
+    return ranked.replace_strict(names, default=None, return_dtype=pl.String)
+
+
 def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (clean posts, post x brand matches) for one batch of raw posts."""
     handles = brand_handles(brands)
     frame = (
         raw.sort("created_at", "post_id")
         .with_columns(text_clean=normalize_text(pl.col("text")))
+        .pipe(lambda frame: frame.with_columns(language_column(frame)))
         .with_columns(
-            urls=join_found(pl.col("text_clean"), URL_PATTERN, declared=pl.col("declared_urls")),
-            hashtags=join_found(
-                pl.col("text_clean"), HASHTAG_PATTERN, True, pl.col("declared_hashtags")
-            ),
-            mentions=join_found(
-                pl.col("text_clean"), MENTION_PATTERN, True, pl.col("declared_mentions")
-            ),
+            **entity_columns(),
             content_hash=content_hash(pl.col("text_clean")),
             own_brand=pl.coalesce(
                 pl.col("author_handle")
@@ -196,7 +219,6 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
                     pl.coalesce(pl.col("declared_brand"), pl.lit(brands[0].slug))
                 ),
             ),
-            **language_scores(pl.col("text_clean")),
         )
         .with_columns(
             [brand_match(b) for b in brands],
@@ -210,13 +232,15 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
             is_own_post=pl.col("own_brand").is_not_null(),
             is_duplicate=pl.col("repost_of_post_id").is_not_null()
             | (pl.int_range(pl.len()).over("content_hash") > 0),
-            is_english=is_english(),
+            is_english=pl.col("language").is_in(["en", UNDETERMINED]),
             spam_score=spam_score(),
         )
         .with_columns(is_spam=(pl.col("spam_score") >= SPAM_THRESHOLD) & ~pl.col("is_own_post"))
     )
     brand_columns = [f"_brand_{b.slug}" for b in brands]
-    any_brand = pl.any_horizontal([pl.col(c).is_not_null() for c in brand_columns])
+    any_brand = pl.any_horizontal(
+        [pl.col(c).is_not_null() & (pl.col(c) != "excluded") for c in brand_columns]
+    )
     frame = frame.with_columns(
         exclusion_reason=pl.when(pl.col("is_own_post"))
         .then(pl.lit("own_post"))
@@ -233,9 +257,9 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
         .unpivot(index=["post_id", "day"], variable_name="brand", value_name="matched_by")
         .drop_nulls("matched_by")
         .with_columns(pl.col("brand").str.strip_prefix("_brand_"))
-        .select(list(schema.POST_BRAND))
+        .select(list(schema.BRAND_MATCH))
         .sort("post_id", "brand")
-        .cast(schema.POST_BRAND)
+        .cast(schema.BRAND_MATCH)
     )
     return frame.select(list(schema.CLEAN_POST)).cast(schema.CLEAN_POST), matches
 

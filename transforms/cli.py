@@ -5,10 +5,12 @@
     listener run [--start DATE] [--end DATE]        # the real DAGs, in-process, then publish
     listener summary                                # rows per stage, top lines of each mart
     listener train sentiment|intent|relevance --labels FILE --text-column COL --label-column COL
-                   --out DIR
-    listener predict --model DIR|default --input FILE --text-column COL --output FILE
-    listener label-queue [--task sentiment] [--size 200] --out FILE
-    listener evaluate --model DIR|default --labels FILE --text-column COL --label-column COL
+                   [--out DIR]
+    listener train sentiment|intent --self-train [--labels FILE ...] [--out DIR]
+    listener predict --model DIR|default [--task T] --input FILE --text-column COL --output FILE
+    listener label-queue [--task sentiment|intent|relevance] [--size 200] --out FILE
+    listener evaluate --model DIR|default [--task T] --labels FILE --text-column COL
+                      --label-column COL
 
 Every command takes `--config FILE` (default: $LISTENER_CONFIG or config/listener.yml), before or
 after the command name.
@@ -26,6 +28,8 @@ from pathlib import Path
 
 from transforms.config import CONFIG_ENV, Config, ConfigError, load_config
 from transforms.errors import ListenerError
+
+TASK_CHOICES = ["sentiment", "intent", "relevance"]
 
 
 def _date(value: str) -> dt.date:
@@ -93,18 +97,23 @@ def cmd_summary(args: argparse.Namespace, config: Config) -> int:
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     from transforms.evaluate import evaluate_file
 
-    result = evaluate_file(
-        config, args.model, Path(args.labels), args.text_column, args.label_column, args.task
-    )
+    classifier = _classifier(config, args.model, args.task)
+    result = evaluate_file(classifier, Path(args.labels), args.text_column, args.label_column)
     print(json.dumps(result, indent=2))
     return 0
 
 
 def cmd_train(args: argparse.Namespace, config: Config) -> int:
-    from transforms.training import describe, train_from_file
+    from transforms.training import describe, train_command
 
-    result = train_from_file(
-        args.task, Path(args.labels), args.text_column, args.label_column, Path(args.out)
+    result = train_command(
+        config,
+        args.task,
+        Path(args.out) if args.out else None,
+        Path(args.labels) if args.labels else None,
+        args.text_column,
+        args.label_column,
+        args.self_train,
     )
     print(describe(result))
     return 0
@@ -113,8 +122,8 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
 def cmd_predict(args: argparse.Namespace, config: Config) -> int:
     from transforms.training import predict_file
 
-    model = _model_dir(config, args.model, args.task)
-    rows = predict_file(model, Path(args.input), args.text_column, Path(args.output))
+    classifier = _classifier(config, args.model, args.task)
+    rows = predict_file(classifier, Path(args.input), args.text_column, Path(args.output))
     print(f"wrote {rows:,} rows with label and proba_<class> columns to {args.output}")
     return 0
 
@@ -126,20 +135,19 @@ def cmd_label_queue(args: argparse.Namespace, config: Config) -> int:
     print(
         f"wrote {rows:,} posts to label to {args.out}; fill the `label` column, then run "
         f"listener train {args.task} --labels {args.out} --text-column text "
-        f"--label-column label --out {config.data_dir / 'models' / args.task}"
+        f"--label-column label"
     )
     return 0
 
 
-def _model_dir(config: Config, model: str, task: str) -> Path:
-    """A model directory, or the out-of-the-box model of the task for `default`."""
-    if model != "default":
-        return Path(model)
-    from transforms import zones
-    from transforms.classify import ensure_default_models
+def _classifier(config: Config, model: str, task: str | None):
+    """The classifier in a model directory, or the out-of-the-box one of the task (`default`)."""
+    from transforms.classify import ensure_default_models, load_classifier, task_dir
 
+    if model != "default":
+        return load_classifier(Path(model), config)
     ensure_default_models(config)
-    return zones.models_dir(config) / task
+    return load_classifier(task_dir(config, task or "sentiment"), config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,15 +180,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--labels", required=True, help="CSV, JSONL or Parquet file")
     evaluate.add_argument("--text-column", required=True)
     evaluate.add_argument("--label-column", required=True)
-    evaluate.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
+    evaluate.add_argument("--task", choices=TASK_CHOICES, help="for `--model default`")
     evaluate.set_defaults(func=cmd_evaluate)
 
     train = commands.add_parser("train", help="train a model on a labelled file")
-    train.add_argument("task", choices=["sentiment", "intent", "relevance"])
-    train.add_argument("--labels", required=True, help="CSV, JSONL or Parquet file")
-    train.add_argument("--text-column", required=True)
-    train.add_argument("--label-column", required=True)
-    train.add_argument("--out", required=True, help="model directory (promoted only if better)")
+    train.add_argument("task", choices=TASK_CHOICES)
+    train.add_argument("--labels", help="CSV, JSONL or Parquet file with a text and a label column")
+    train.add_argument("--text-column")
+    train.add_argument("--label-column")
+    train.add_argument(
+        "--self-train",
+        action="store_true",
+        help="learn from the prior's confident labels on the clean zone's posts (no labels)",
+    )
+    train.add_argument(
+        "--out", help="model directory (default: the pipeline's); promoted only if better"
+    )
     train.set_defaults(func=cmd_train)
 
     predict = commands.add_parser("predict", help="label a file with a model")
@@ -188,11 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input", required=True, help="CSV, JSONL or Parquet file")
     predict.add_argument("--text-column", required=True)
     predict.add_argument("--output", required=True, help="CSV, JSONL or Parquet file")
-    predict.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
+    predict.add_argument("--task", choices=TASK_CHOICES, help="for `--model default`")
     predict.set_defaults(func=cmd_predict)
 
     queue = commands.add_parser("label-queue", help="the posts most worth labelling, as a CSV")
-    queue.add_argument("--task", default="sentiment", choices=["sentiment", "intent"])
+    queue.add_argument("--task", default="sentiment", choices=TASK_CHOICES)
     queue.add_argument("--size", type=int, default=200, help="how many posts")
     queue.add_argument("--out", required=True, help="CSV file to write")
     queue.set_defaults(func=cmd_label_queue)

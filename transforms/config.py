@@ -41,6 +41,9 @@ class Brand(_Strict):
     handles: list[str] = []
     hashtags: list[str] = []
     exclude: list[str] = []
+    # Words that confirm a one-word alias means the brand ("nimbus" with "5G" or "plan"): such a
+    # post is relevant without asking the relevance classifier.
+    context: list[str] = []
     website: str | None = None
     # A boolean query (AND/OR/NOT, "phrases", NEAR/n, {CaseSensitive}, @handles, #tags) that,
     # when given, decides which posts are about the brand (transforms/brand_query.py).
@@ -84,7 +87,7 @@ class Brand(_Strict):
                 )
         return values
 
-    @field_validator("aliases", "exclude")
+    @field_validator("aliases", "exclude", "context")
     @classmethod
     def _non_blank(cls, values: list[str]) -> list[str]:
         if any(not v.strip() for v in values):

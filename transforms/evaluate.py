@@ -1,11 +1,13 @@
-"""Score a classifier on a labelled file: macro-F1, accuracy, per-class precision/recall/F1 and the
-confusion matrix, as JSON. `--model default` means the out-of-the-box model."""
+"""Score a classifier on a labelled file: macro-F1, accuracy, per-class precision/recall/F1, the
+confusion matrix and the calibration error of its probabilities, as JSON.
+`--model default` means the out-of-the-box model of the task."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sklearn.metrics import (
     accuracy_score,
@@ -14,21 +16,10 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from transforms import zones
-from transforms.classify import ensure_default_models, load_model, predict
-from transforms.config import Config
-
-
-def read_table(path: Path) -> pl.DataFrame:
-    """CSV, JSONL or Parquet, by file extension."""
-    name = path.name.lower()
-    if name.endswith(".parquet"):
-        return pl.read_parquet(path)
-    if name.endswith((".jsonl", ".ndjson")):
-        return pl.read_ndjson(path)
-    if name.endswith(".csv"):
-        return pl.read_csv(path, infer_schema=False)
-    raise ValueError(f"{path}: unsupported file type (use .csv, .jsonl or .parquet)")
+from transforms.classifiers import Classifier
+from transforms.errors import ListenerError
+from transforms.tables import read_table
+from transforms.text_model import expected_calibration_error
 
 
 def metrics(truth: list[str], predicted: list[str], labels: list[str]) -> dict[str, Any]:
@@ -57,26 +48,38 @@ def metrics(truth: list[str], predicted: list[str], labels: list[str]) -> dict[s
     }
 
 
+def evaluate_frame(classifier: Classifier, texts: pl.Series, truth: list[str]) -> dict[str, Any]:
+    predicted, proba = classifier.predict(texts)
+    result = metrics(truth, [str(p) for p in predicted], classifier.classes)
+    result["expected_calibration_error"] = expected_calibration_error(
+        proba, np.array(truth), classifier.classes
+    )
+    return result
+
+
 def evaluate_file(
-    config: Config,
-    model: str,
-    labels_path: Path,
-    text_column: str,
-    label_column: str,
-    task: str = "sentiment",
+    classifier: Classifier, labels_path: Path, text_column: str, label_column: str
 ) -> dict[str, Any]:
-    if model == "default":
-        ensure_default_models(config)
-        directory = zones.models_dir(config) / task
-    else:
-        directory = Path(model)
-    pipeline, card = load_model(directory)
     frame = read_table(labels_path)
     for column in (text_column, label_column):
         if column not in frame.columns:
-            raise ValueError(f"{labels_path}: no column {column!r} (has {frame.columns})")
-    frame = frame.drop_nulls([text_column, label_column])
-    predicted, _ = predict(pipeline, frame[text_column].cast(pl.String))
-    labels = [str(c) for c in pipeline.classes_]
-    result = metrics(frame[label_column].cast(pl.String).to_list(), list(predicted), labels)
-    return {"model": str(directory), "version": card.version, **result}
+            raise ListenerError(
+                f"{labels_path}: no column {column!r}; columns: {', '.join(frame.columns)}"
+            )
+    frame = frame.select(
+        text=pl.col(text_column).cast(pl.String),
+        label=pl.col(label_column).cast(pl.String).str.strip_chars().str.to_lowercase(),
+    ).drop_nulls()
+    unknown = sorted(set(frame["label"]) - set(classifier.classes))
+    if unknown:
+        raise ListenerError(
+            f"{labels_path}: labels {unknown} are not {classifier.task} labels "
+            f"({', '.join(classifier.classes)})"
+        )
+    card = classifier.card
+    return {
+        "task": classifier.task,
+        "version": card.version if card else None,
+        "method": card.method if card else None,
+        **evaluate_frame(classifier, frame["text"], frame["label"].to_list()),
+    }

@@ -1,9 +1,11 @@
 """Active learning: the posts whose labels would teach the model most, as a CSV to fill in.
 
 Uncertainty sampling: posts the current model is least sure about (smallest margin between its
-two most likely classes) are the most informative to label. Near-identical posts (same content
-hash: retweets, copy-paste campaigns) are asked once, and the queue is spread over days so one
-busy day does not fill it. A person fills the `label` column; `listener train` learns from it.
+two most likely classes) are the most informative to label; for relevance, the brand matches
+whose probability of being about the brand is nearest one half, with the brand named.
+Near-identical posts (same content hash: retweets, copy-paste campaigns) are asked once, and the
+queue is spread over days so one busy day does not fill it. A person fills the `label` column;
+`listener train` learns from it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from transforms.config import Config
 from transforms.errors import ListenerError
 
 QUEUE_COLUMNS = ["post_id", "day", "platform", "text", "predicted", "confidence", "label"]
+RELEVANCE_COLUMNS = ["post_id", "day", "brand", "text", "predicted", "confidence", "label"]
 
 
 def classified_posts(config: Config) -> pl.LazyFrame:
@@ -63,8 +66,39 @@ def build_queue(posts: pl.LazyFrame, task: str, size: int) -> pl.DataFrame:
     ).collect()  # fmt: skip
 
 
+def relevance_queue(config: Config, size: int) -> pl.DataFrame:
+    """Brand matches nearest p_relevant = 0.5, one per text, spread over days."""
+    clean_root = config.data_dir / "clean"
+    files = sorted(clean_root.glob("day=*/brands.parquet"))
+    if not files:
+        raise ListenerError(f"no classified brand matches under {clean_root}; run the pipeline")
+    posts = classified_posts(config).select("post_id", "text_clean", "content_hash", "is_english")
+    return (
+        pl.scan_parquet(files)
+        .join(posts, on="post_id")
+        .filter(pl.col("is_english").fill_null(False))
+        .with_columns(_margin=(pl.col("p_relevant") - 0.5).abs())
+        .sort("_margin", "post_id")
+        .unique(["content_hash", "brand"], keep="first", maintain_order=True)
+        .with_columns(_rank=pl.int_range(pl.len()).over("day"))
+        .sort("_rank", "_margin", "post_id")
+        .head(size)
+        .select(
+            "post_id", "day", "brand", pl.col("text_clean").alias("text"),
+            predicted=pl.when(pl.col("is_relevant")).then(pl.lit("relevant"))
+            .otherwise(pl.lit("irrelevant")),
+            confidence=pl.max_horizontal("p_relevant", 1 - pl.col("p_relevant")).round(3),
+            label=pl.lit(None, pl.String()),
+        )
+        .collect()
+    )  # fmt: skip
+
+
 def write_label_queue(config: Config, task: str, size: int, out: Path) -> int:
-    queue = build_queue(classified_posts(config), task, size)
+    if task == "relevance":
+        queue = relevance_queue(config, size).select(RELEVANCE_COLUMNS)
+    else:
+        queue = build_queue(classified_posts(config), task, size).select(QUEUE_COLUMNS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    queue.select(QUEUE_COLUMNS).write_csv(out)
+    queue.write_csv(out)
     return queue.height

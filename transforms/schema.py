@@ -137,7 +137,8 @@ CLEAN_POST: dict[str, pl.DataType] = {
     "is_duplicate": pl.Boolean(),  # repost or copy of an earlier post
     "spam_score": pl.Float64(),
     "is_spam": pl.Boolean(),
-    "is_english": pl.Boolean(),
+    "language": pl.String(),  # ISO 639-1 from the platform, else detected; `und` if unclear
+    "is_english": pl.Boolean(),  # language en or und: what the classifiers support
     "exclusion_reason": pl.String(),  # why the post does not count as voice (empty when it does)
 }
 
@@ -148,16 +149,25 @@ CLASSIFIED_POST: dict[str, pl.DataType] = {
     **CLEAN_POST,
     "sentiment": pl.String(),  # negative / neutral / positive, or unknown for unsupported languages
     **{f"p_{label}": pl.Float64() for label in SENTIMENT_LABELS},
-    "intent": pl.String(),
+    "intent": pl.String(),  # one of INTENT_LABELS, or unknown for unsupported languages
     "intent_confidence": pl.Float64(),
     "model_version": pl.String(),
 }
 
-POST_BRAND: dict[str, pl.DataType] = {
+# Brand matches as cleaning finds them (transforms/clean.py brand_match).
+BRAND_MATCH: dict[str, pl.DataType] = {
     "post_id": pl.String(),
     "brand": pl.String(),  # brand slug
-    "matched_by": pl.String(),  # handle / hashtag / alias / query / source
+    # handle / hashtag / phrase / context / alias / excluded / query / source
+    "matched_by": pl.String(),
     "day": pl.Date(),
+}
+
+# ... and after the relevance classifier (transforms/classify.py): what the warehouse loads.
+POST_BRAND: dict[str, pl.DataType] = {
+    **BRAND_MATCH,
+    "p_relevant": pl.Float64(),  # probability that the post is about the brand
+    "is_relevant": pl.Boolean(),  # p_relevant >= 0.5; irrelevant matches never count as voice
 }
 
 # One row per saved classifier version (data/models/<task>/<version>/model_card.json).
@@ -165,11 +175,14 @@ MODEL_VERSION: dict[str, pl.DataType] = {
     "task": pl.String(),
     "version": pl.String(),
     "is_current": pl.Boolean(),
+    "method": pl.String(),  # prior / generated / self_trained / supervised
     "trained_on": pl.String(),
     "training_rows": pl.Int64(),
     "training_data_sha256": pl.String(),
+    "holdout_rows": pl.Int64(),
     "holdout_macro_f1": pl.Float64(),
     "holdout_accuracy": pl.Float64(),
+    "evaluated_on": pl.String(),  # what the held-out scores were measured on
     "created_at": pl.String(),
 }
 

@@ -1,9 +1,15 @@
-"""Train and apply models on a user's own labelled files (`listener train`, `listener predict`).
+"""`listener train` and `listener predict`: models from a user's labels or from their own stream.
 
-A model directory is a small registry: `<dir>/<version>/model.skops` and `model_card.json`, and
-`<dir>/CURRENT` naming the version in use. Training on new labels makes a candidate; it replaces
-the current model only if it scores a higher macro-F1 on the same held-out rows, so a worse batch
-of labels never silently degrades what the pipeline uses.
+A model directory is a registry (transforms/model_registry.py). Training makes a candidate and
+scores it and the model in use on the same held-out rows; the candidate becomes current only if
+its macro-F1 is higher, so a worse batch of labels never silently degrades what the pipeline uses.
+A candidate that loses is still registered (not current), so its scores stay on record.
+
+- Supervised (`--labels FILE`): the held-out rows are a stratified fifth of the labelled file.
+- Self-trained (`--self-train`): the student learns from the prior's confident labels on the
+  posts in the clean zone. It is judged on `--labels FILE` when given, else on the project's
+  generated labelled corpus (the only labels there are out of the box). Relevance has no
+  generated labels, so a self-trained relevance model needs `--labels` to be promoted.
 """
 
 from __future__ import annotations
@@ -12,31 +18,26 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
 
-from transforms import schema
-from transforms.classify import (
-    ModelCard,
-    build_pipeline,
-    corpus_hash,
-    load_model,
-    model_text,
-    predict,
-    save_model,
-)
+from transforms import zones
+from transforms.classifiers import TASK_CLASSES, Classifier, prior_classifier
+from transforms.classify import DEFAULT_CORPUS_SEED, load_classifier
+from transforms.config import Config
 from transforms.errors import ListenerError
-from transforms.evaluate import read_table
+from transforms.model_registry import ModelCard, labels_hash, save_version
+from transforms.self_training import TooFewSeeds, self_train, subset
+from transforms.tables import read_table, write_table
+from transforms.text_features import featurize
+from transforms.text_model import fit_linear, fit_temperature
 
-TRAINABLE_TASKS = ("sentiment", "intent", "relevance")
-ALLOWED_LABELS = {
-    "sentiment": set(schema.SENTIMENT_LABELS),
-    "intent": set(schema.INTENT_LABELS),
-    "relevance": {"relevant", "irrelevant"},
-}
 HOLDOUT_SHARE = 0.2
+MIN_ROWS_PER_LABEL = 5
+REFERENCE_CORPUS_SIZE = 5_000
+REFERENCE_CORPUS_SEED = DEFAULT_CORPUS_SEED + 1  # not the rows the default intent model saw
 
 
 class LabelsError(ListenerError):
@@ -50,10 +51,11 @@ class TrainResult:
     candidate: ModelCard
     current_macro_f1: float | None  # the model in use, on the same held-out rows
     promoted: bool
+    reason: str
 
 
 def read_labels(path: Path, text_column: str, label_column: str, task: str) -> pl.DataFrame:
-    """Text and label columns of a labelled file, checked; rows without either are dropped."""
+    """Text and label columns of a labelled file, checked; rows missing either are skipped."""
     frame = read_table(path)
     missing = [c for c in (text_column, label_column) if c not in frame.columns]
     if missing:
@@ -61,100 +63,201 @@ def read_labels(path: Path, text_column: str, label_column: str, task: str) -> p
     frame = frame.select(
         text=pl.col(text_column).cast(pl.String),
         label=pl.col(label_column).cast(pl.String).str.strip_chars().str.to_lowercase(),
-    ).drop_nulls()
-    unknown = sorted(set(frame["label"]) - ALLOWED_LABELS[task])
+    ).filter(pl.col("text").is_not_null() & (pl.col("label").fill_null("") != ""))
+    allowed = set(TASK_CLASSES[task])
+    unknown = sorted(set(frame["label"]) - allowed)
     if unknown:
-        allowed = ", ".join(sorted(ALLOWED_LABELS[task]))
-        raise LabelsError(f"{path}: labels {unknown} are not {task} labels ({allowed})")
-    counts = frame["label"].value_counts()
-    if counts.height < 2 or counts["count"].min() < 5:
         raise LabelsError(
-            f"{path}: need at least two labels with 5 rows each; got "
+            f"{path}: labels {unknown} are not {task} labels ({', '.join(sorted(allowed))})"
+        )
+    counts = frame["label"].value_counts()
+    if counts.height < 2 or counts["count"].min() < MIN_ROWS_PER_LABEL:
+        raise LabelsError(
+            f"{path}: need at least two labels with {MIN_ROWS_PER_LABEL} rows each; got "
             + ", ".join(f"{label} {n}" for label, n in counts.sort("label").iter_rows())
         )
     return frame
 
 
-def _macro_f1(truth: list[str], predicted: list[str]) -> float:
+def macro_f1(truth: list[str] | np.ndarray, predicted: list[str] | np.ndarray) -> float:
     return round(float(f1_score(truth, predicted, average="macro")), 4)
 
 
-def fit(texts: list[str], labels: list[str]) -> Pipeline:
-    """The model pipeline fitted on raw texts (normalized as the pipeline normalizes them)."""
-    normalized = pl.select(model_text(pl.lit(pl.Series(texts, dtype=pl.String)))).to_series()
-    return build_pipeline().fit(normalized.to_list(), labels)
-
-
-def train_from_file(
-    task: str, labels_path: Path, text_column: str, label_column: str, out: Path
-) -> TrainResult:
-    """Fit a candidate on a labelled file and promote it into `out` if it beats the current."""
-    frame = read_labels(labels_path, text_column, label_column, task)
-    texts, labels = frame["text"].to_list(), frame["label"].to_list()
-    x_train, x_test, y_train, y_test = train_test_split(
-        texts, labels, test_size=HOLDOUT_SHARE, random_state=0, stratify=labels
-    )
-    candidate = fit(x_train, y_train)
-    predicted = list(predict(candidate, pl.Series(x_test, dtype=pl.String))[0])
-    current_f1 = None
+def current_or_default(out: Path, task: str, config: Config) -> Classifier | None:
+    """The model in use in `out`; for the pipeline's own registry, the out-of-the-box one."""
     if (out / "CURRENT").exists():
-        current, card = load_model(out)
-        if card.task != task:
-            raise LabelsError(f"{out} holds a {card.task} model, not {task}")
-        current_predicted, _ = predict(current, pl.Series(x_test, dtype=pl.String))
-        current_f1 = _macro_f1(y_test, list(current_predicted))
-    candidate_f1 = _macro_f1(y_test, predicted)
+        current = load_classifier(out, config)
+        if current.task != task:
+            raise LabelsError(f"{out} holds a {current.task} model, not {task}")
+        return current
+    return None
+
+
+def train_supervised(
+    task: str, frame: pl.DataFrame, out: Path, config: Config, source: str
+) -> TrainResult:
+    """Fit on four fifths of the labelled rows, judge on the last fifth, promote if better."""
+    texts, labels = frame["text"], frame["label"].to_numpy().astype(str)
+    features = featurize(texts)
+    rows = np.arange(len(labels))
+    train, held = train_test_split(rows, test_size=HOLDOUT_SHARE, random_state=0, stratify=labels)
+    candidate = fit_linear(subset(features, train), labels[train])
+    logits = candidate.logits(subset(features, held))
+    temperature = fit_temperature(logits, labels[held], candidate.classes)
+    candidate.parts["temperature"] = temperature
+    predicted = np.array(candidate.classes)[logits.argmax(axis=1)]
     card = ModelCard(
         task=task,
         version="",
-        classes=sorted(set(labels)),
-        training_rows=len(texts),
-        training_data_sha256=corpus_hash(texts, labels),
+        method="supervised",
+        classes=TASK_CLASSES[task],
+        training_rows=len(labels),
+        training_data_sha256=labels_hash(texts.to_list(), labels.tolist()),
+        holdout_rows=len(held),
+        holdout_macro_f1=macro_f1(labels[held], predicted),
+        holdout_accuracy=round(float(accuracy_score(labels[held], predicted)), 4),
+        evaluated_on=f"held-out fifth of {source}",
+        trained_on=source,
+    )
+    current = current_or_default(out, task, config)
+    current_f1 = None
+    if current is not None:
+        current_predicted, _ = current.predict(texts.gather(held), subset(features, held))
+        current_f1 = macro_f1(labels[held], current_predicted)
+    promoted = current_f1 is None or card.holdout_macro_f1 > current_f1
+    if promoted:
+        # The held-out rows chose the model; the saved one learns from every labelled row.
+        final = fit_linear(features, labels)
+        final.parts["temperature"] = temperature
+        parts = {"prior_weight": 0.0, "linear": final.parts}
+    else:
+        parts = {"prior_weight": 0.0, "linear": candidate.parts}
+    saved = save_version(out, parts, card, current=promoted)
+    reason = _reason(promoted, card.holdout_macro_f1, current_f1, "the same held-out rows")
+    return TrainResult(task, str(out), _saved_card(saved), current_f1, promoted, reason)
+
+
+def stream_texts(config: Config, task: str) -> pl.Series:
+    """English posts in the clean zone that count as voice: the stream a student learns from."""
+    files = sorted((config.data_dir / "clean").glob("day=*/posts.parquet"))
+    if not files:
+        raise LabelsError(f"no clean posts under {config.data_dir / 'clean'}; run the pipeline")
+    posts = pl.scan_parquet(files).filter(
+        pl.col("is_english").fill_null(False) & pl.col("exclusion_reason").is_null()
+    )
+    return posts.select("text_clean").collect()["text_clean"]
+
+
+def train_self(
+    task: str, out: Path, config: Config, judge: pl.DataFrame | None, judge_name: str
+) -> TrainResult:
+    """Self-train on the clean zone's posts; judge on labels if given, else generated posts."""
+    if task == "relevance":
+        raise LabelsError(
+            "relevance learns from labelled matches: run `listener label-queue --task relevance`, "
+            "label the file, then `listener train relevance --labels FILE ...`"
+        )
+    texts = stream_texts(config, task)
+    teacher = prior_classifier(task, config.brands.all)
+    try:
+        result = self_train(teacher, texts)
+    except TooFewSeeds as exc:
+        raise LabelsError(str(exc)) from None
+    if judge is None:
+        judge, judge_name = reference_labels(config, task), "generated corpus (synthetic)"
+    candidate = Classifier(task, {"prior_weight": 0.0, "linear": result.linear.parts})
+    judge_features = featurize(judge["text"])
+    truth = judge["label"].to_numpy().astype(str)
+    candidate_f1 = macro_f1(truth, candidate.predict(judge["text"], judge_features)[0])
+    current = current_or_default(out, task, config)
+    current_f1 = None
+    if current is not None:
+        current_f1 = macro_f1(truth, current.predict(judge["text"], judge_features)[0])
+    card = ModelCard(
+        task=task,
+        version="",
+        method="self_trained",
+        classes=TASK_CLASSES[task],
+        training_rows=result.seeds,
+        training_data_sha256=labels_hash(result.seed_texts, result.seed_labels),
+        holdout_rows=len(truth),
         holdout_macro_f1=candidate_f1,
-        holdout_accuracy=round(float(accuracy_score(y_test, predicted)), 4),
-        trained_on=str(labels_path),
+        holdout_accuracy=None,
+        evaluated_on=judge_name,
+        trained_on=f"prior's confident labels on {len(texts):,} posts of the clean zone",
     )
     promoted = current_f1 is None or candidate_f1 > current_f1
-    if promoted:
-        # The held-out score chose the model; the saved one learns from every labelled row.
-        final = fit(texts, labels)
-        card = load_model(save_model(final, card, out).parent)[1]
-    return TrainResult(task, str(out), card, current_f1, promoted)
+    saved = save_version(out, candidate.parts, card, current=promoted)
+    reason = _reason(promoted, candidate_f1, current_f1, judge_name)
+    return TrainResult(task, str(out), _saved_card(saved), current_f1, promoted, reason)
 
 
-def predict_file(model_dir: Path, input_path: Path, text_column: str, output_path: Path) -> int:
+def reference_labels(config: Config, task: str) -> pl.DataFrame:
+    """Generated posts with labels, the fallback judge when the user has no labels."""
+    from transforms.generate import labelled_corpus
+
+    corpus = labelled_corpus(REFERENCE_CORPUS_SIZE, REFERENCE_CORPUS_SEED, config)
+    return corpus.select("text", label=task)
+
+
+def _reason(promoted: bool, candidate: float | None, current: float | None, where: str) -> str:
+    if current is None:
+        return "no model in use: the candidate is now current"
+    verdict = "beats" if promoted else "does not beat"
+    return f"candidate macro-F1 {candidate} {verdict} the current {current} on {where}"
+
+
+def _saved_card(version_dir: Path) -> ModelCard:
+    from transforms.model_registry import read_card
+
+    return read_card(version_dir)
+
+
+def train_command(
+    config: Config,
+    task: str,
+    out: Path | None,
+    labels: Path | None,
+    text_column: str | None,
+    label_column: str | None,
+    self_training: bool,
+) -> TrainResult:
+    """What `listener train` does with its flags."""
+    out = out or zones.models_dir(config) / task
+    frame = None
+    if labels is not None:
+        if not text_column or not label_column:
+            raise LabelsError("--labels needs --text-column and --label-column")
+        frame = read_labels(labels, text_column, label_column, task)
+    if self_training:
+        return train_self(task, out, config, frame, f"labelled file {labels}")
+    if frame is None:
+        raise LabelsError(
+            "give --labels FILE (with --text-column and --label-column) or --self-train"
+        )
+    return train_supervised(task, frame, out, config, f"labelled file {labels}")
+
+
+def predict_file(
+    classifier: Classifier, input_path: Path, text_column: str, output_path: Path
+) -> int:
     """Write the input rows with `label` and one `proba_<class>` column per class added."""
-    pipeline, _ = load_model(model_dir)
     frame = read_table(input_path)
     if text_column not in frame.columns:
         raise LabelsError(
             f"{input_path}: no column {text_column!r}; columns: {', '.join(frame.columns)}"
         )
     texts = frame[text_column].cast(pl.String).fill_null("")
-    labels, proba = predict(pipeline, texts)
+    labels, proba = classifier.predict(texts)
     out = frame.with_columns(
         label=pl.Series(labels, dtype=pl.String),
         **{
             f"proba_{c}": pl.Series(proba[:, i], dtype=pl.Float64)
-            for i, c in enumerate(pipeline.classes_)
+            for i, c in enumerate(classifier.classes)
         },
     )
     write_table(out, output_path)
     return out.height
-
-
-def write_table(frame: pl.DataFrame, path: Path) -> None:
-    """CSV, JSONL or Parquet, by file extension."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    name = path.name.lower()
-    if name.endswith(".parquet"):
-        frame.write_parquet(path)
-    elif name.endswith((".jsonl", ".ndjson")):
-        frame.write_ndjson(path)
-    elif name.endswith(".csv"):
-        frame.write_csv(path)
-    else:
-        raise LabelsError(f"{path}: unsupported file type (use .csv, .jsonl or .parquet)")
 
 
 def describe(result: TrainResult) -> str:

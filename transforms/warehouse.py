@@ -95,13 +95,13 @@ def load_brands(con: duckdb.DuckDBPyConnection, config: Config) -> None:
 
 def load_model_versions(con: duckdb.DuckDBPyConnection, config: Config) -> int:
     """Replace raw.model_versions with the registry's cards, so quality is tracked over time."""
-    from transforms.classify import registry_cards
+    from transforms.model_registry import all_cards
 
     columns = RAW_TABLES["model_versions"][0]
     frame = pl.DataFrame(
         [
             {**{k: getattr(card, k) for k in columns if k != "is_current"}, "is_current": current}
-            for card, current in registry_cards(config)
+            for card, current in all_cards(zones.models_dir(config))
         ],
         schema=columns,
     )
@@ -143,7 +143,7 @@ def load_day(config: Config, day: dt.date) -> dict[str, int]:
     sources = [s.name for s in config.sources]
     tables = {
         "posts": pl.read_parquet(partition / "classified.parquet"),
-        "post_brands": pl.read_parquet(partition / "post_brands.parquet"),
+        "post_brands": pl.read_parquet(partition / "brands.parquet"),
         "post_snapshots": raw_zone.snapshots(raw_zone.day_posts(config, sources, day)),
         "quarantine": raw_zone.day_quarantine(config, sources, day),
         "load_audit": audit_rows(raw_zone.day_manifests(config, sources, day)),

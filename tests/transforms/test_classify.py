@@ -1,32 +1,27 @@
-import datetime as dt
+"""Classify: the out-of-the-box models, the registry round trip, unknown languages, relevance."""
 
+import datetime as dt
+import json
+
+import numpy as np
 import polars as pl
 import pytest
 
 from transforms import schema
+from transforms.classifiers import Classifier, prior_classifier
 from transforms.classify import (
     classify_posts,
-    load_model,
-    model_text,
-    save_model,
-    train_model,
+    current_classifiers,
+    ensure_default_models,
+    load_classifier,
+    relevance_of_matches,
+    task_dir,
 )
+from transforms.model_registry import ModelError
+from transforms.text_features import featurize
+from transforms.text_model import fit_linear
 
-POSITIVE = ["love the new plan", "great coverage downtown", "support was fantastic and fast"]
-NEGATIVE = ["the outage ruined my day", "worst billing ever, charged twice", "no signal again"]
-NEUTRAL = ["what time does the store open", "switching plans next month", "the update is out"]
-
-
-def corpus(repeat: int = 20) -> pl.DataFrame:
-    rows = [(t, "positive") for t in POSITIVE] + [(t, "negative") for t in NEGATIVE]
-    rows += [(t, "neutral") for t in NEUTRAL]
-    return pl.DataFrame(rows * repeat, schema=["text", "label"], orient="row")
-
-
-@pytest.fixture(scope="module")
-def trained():
-    frame = corpus()
-    return train_model(frame["text"], frame["label"], "sentiment")
+DAY = dt.date(2026, 10, 5)
 
 
 def clean_frame(texts: list[str], english: list[bool]) -> pl.DataFrame:
@@ -37,53 +32,145 @@ def clean_frame(texts: list[str], english: list[bool]) -> pl.DataFrame:
         text=texts,
         text_clean=texts,
         is_english=english,
-        day=[dt.date(2026, 10, 5)] * n,
+        day=[DAY] * n,
     )
     return pl.DataFrame(values, schema=schema.CLEAN_POST)
 
 
-def test_model_text_masks_links_and_handles():
-    out = pl.select(model_text(pl.lit("Hey @Nimbus see https://x.example/a?b=1  NOW"))).item()
-    assert out == "hey xuser see xurl now"
+def no_matches() -> pl.DataFrame:
+    return pl.DataFrame(schema=schema.BRAND_MATCH)
 
 
-def test_card_reports_holdout_scores_and_data_hash(trained):
-    _, card = trained
-    assert card.classes == ["negative", "neutral", "positive"]
-    assert card.holdout_macro_f1 > 0.9
-    assert len(card.training_data_sha256) == 64
-    assert card.training_rows == 144  # 80% of 180
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    from transforms.config import load_config
+
+    config = load_config().model_copy(update={"data_dir": tmp_path_factory.mktemp("data")})
+    cards = ensure_default_models(config)
+    return config, cards
 
 
-def test_skops_round_trip_predicts_the_same(tmp_path, trained):
-    pipeline, card = trained
-    save_model(pipeline, card, tmp_path / "sentiment")
-    loaded, loaded_card = load_model(tmp_path / "sentiment")
-    texts = ["love it", "outage again", "store hours?"]
-    assert list(loaded.predict(texts)) == list(pipeline.predict(texts))
-    assert loaded_card.version == card.training_data_sha256[:12]
+def test_out_of_the_box_models_are_registered_with_cards(registry):
+    config, cards = registry
+    assert {t: c.method for t, c in cards.items()} == {
+        "sentiment": "prior", "intent": "generated", "relevance": "prior",
+    }  # fmt: skip
+    assert len({c.version for c in cards.values()}) == 3
+    intent = cards["intent"]
+    assert intent.training_rows > 0 and len(intent.training_data_sha256) == 64
+    assert 0 < intent.holdout_macro_f1 <= 1 and intent.created_at
+    card_file = task_dir(config, "intent") / intent.version / "model_card.json"
+    assert json.loads(card_file.read_text())["version"] == intent.version
 
 
-def test_classified_posts_have_probabilities_or_unknown(trained):
-    pipeline, _ = trained
-    frame = clean_frame(
-        ["great coverage, love it", "no signal, worst outage", "hola"], [True, True, False]
+def test_default_sentiment_reads_the_lexicon(registry):
+    config, _ = registry
+    sentiment = current_classifiers(config)["sentiment"]
+    texts = pl.Series(["I love this, it is great!", "worst outage ever, awful", "the store opens at 9"])
+    labels, proba = sentiment.predict(texts)
+    assert labels.tolist() == ["positive", "negative", "neutral"]
+    assert np.allclose(proba.sum(axis=1), 1)
+
+
+def test_default_intent_finds_complaints_and_purchase_intent(registry):
+    config, _ = registry
+    intent = current_classifiers(config)["intent"]
+    texts = pl.Series(
+        [
+            "@NimbusHelp still no signal after 3 days, worst service, fix this",
+            "do you have resellers in Missouri? thinking of switching to Nimbus",
+        ]
     )
-    out = classify_posts(frame, pipeline, pipeline, "test")
+    labels, _ = intent.predict(texts)
+    assert labels.tolist() == ["complaint", "purchase_intent"]
+
+
+def test_registry_round_trip_predicts_the_same(tmp_path, registry):
+    config, _ = registry
+    corpus = pl.DataFrame({"text": ["great plan", "awful bill", "store hours"] * 10,
+                           "label": ["positive", "negative", "neutral"] * 10})  # fmt: skip
+    linear = fit_linear(featurize(corpus["text"]), corpus["label"].to_numpy())
+    trained = Classifier("sentiment", {"prior_weight": 0.0, "linear": linear.parts})
+    from transforms.model_registry import ModelCard, save_version
+
+    card = ModelCard("sentiment", "", "supervised", trained.classes, 30, "f" * 64, 0, None, None,
+                     "test", "test")  # fmt: skip
+    save_version(tmp_path / "m", trained.parts, card, current=True)
+    loaded = load_classifier(tmp_path / "m", config)
+    texts = pl.Series(["great plan again", "awful", "hours?"])
+    assert np.allclose(loaded.predict_proba(texts), trained.predict_proba(texts))
+    assert loaded.card.method == "supervised"
+
+
+def test_a_model_with_other_features_is_refused(tmp_path, registry):
+    config, cards = registry
+    version_dir = task_dir(config, "sentiment") / cards["sentiment"].version
+    copy = tmp_path / "sentiment"
+    (copy / version_dir.name).mkdir(parents=True)
+    for name in ("model.skops", "model_card.json"):
+        (copy / version_dir.name / name).write_bytes((version_dir / name).read_bytes())
+    (copy / "CURRENT").write_text(version_dir.name)
+    card = json.loads((copy / version_dir.name / "model_card.json").read_text())
+    card["feature_fingerprint"] = "0000000000000000"
+    (copy / version_dir.name / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="other features"):
+        load_classifier(copy, config)
+
+
+def test_unsupported_languages_get_unknown_not_a_guess(registry):
+    config, _ = registry
+    frame = clean_frame(
+        ["great coverage, love it", "no signal, worst outage", "el servicio es malo"],
+        [True, True, False],
+    )
+    out, _ = classify_posts(frame, no_matches(), current_classifiers(config))
     assert out.columns == list(schema.CLASSIFIED_POST)
     assert out["sentiment"].to_list() == ["positive", "negative", "unknown"]
+    assert out["intent"][2] == "unknown" and out["intent_confidence"][2] is None
     sums = out.select(pl.sum_horizontal("p_negative", "p_neutral", "p_positive"))[:2]
     assert all(abs(v - 1) < 1e-9 for v in sums.to_series())
     assert out["p_positive"][2] is None
-    assert out["intent_confidence"].is_between(0, 1).all()
 
 
-def test_unreviewed_types_are_refused(tmp_path, trained, monkeypatch):
-    import skops.io as sio
+def test_posts_are_classified_in_batches_with_the_same_result(registry, monkeypatch):
+    config, _ = registry
+    texts = [f"post {i}: {'love it' if i % 3 else 'hate the outage'}" for i in range(25)]
+    frame = clean_frame(texts, [True] * 25)
+    classifiers = current_classifiers(config)
+    whole, _ = classify_posts(frame, no_matches(), classifiers)
+    monkeypatch.setattr("transforms.classify.BATCH_ROWS", 7)
+    batched, _ = classify_posts(frame, no_matches(), classifiers)
+    assert batched.equals(whole)
 
-    pipeline, card = trained
-    directory = tmp_path / "sentiment"
-    save_model(pipeline, card, directory)
-    monkeypatch.setattr(sio, "get_untrusted_types", lambda file: ["evil.Module"])
-    with pytest.raises(RuntimeError, match="not in the reviewed list"):
-        load_model(directory)
+
+def test_relevance_keeps_ambiguous_matches_but_flags_irrelevant_ones(config):
+    frame = clean_frame(["nimbus is down again", "nimbus clouds today", "@NimbusHelp hi"], [True] * 3)
+    matches = pl.DataFrame(
+        {"post_id": ["x:0", "x:1", "x:2"], "brand": ["nimbus"] * 3,
+         "matched_by": ["alias", "excluded", "handle"], "day": [DAY] * 3},
+        schema=schema.BRAND_MATCH,
+    )  # fmt: skip
+    scored = relevance_of_matches(matches, frame, prior_classifier("relevance", config.brands.all))
+    assert scored["is_relevant"].to_list() == [True, False, True]
+    out, _ = classify_posts(
+        frame, matches, {**current_classifiers(config), "relevance": prior_classifier("relevance")}
+    )
+    assert out["exclusion_reason"].to_list() == [None, "irrelevant", None]
+
+
+def test_a_trained_relevance_model_decides_alias_only_matches(config):
+    about = ["the nimbus plan price is fair", "nimbus signal outage again, awful",
+             "nimbus bill support was great", "my nimbus phone plan"] * 10
+    other = ["a nimbus cloud and rain in the sky", "nimbus weather clouds, awful",
+             "grey nimbus storm sky was great", "the nimbus rain cloud"] * 10  # fmt: skip
+    labels = ["relevant"] * len(about) + ["irrelevant"] * len(other)
+    linear = fit_linear(featurize(pl.Series(about + other)), np.array(labels))
+    relevance = Classifier("relevance", {"prior_weight": 0.0, "linear": linear.parts})
+    frame = clean_frame(["my nimbus bill is wrong", "dark nimbus clouds and rain"], [True] * 2)
+    matches = pl.DataFrame(
+        {"post_id": ["x:0", "x:1"], "brand": ["nimbus"] * 2, "matched_by": ["alias"] * 2,
+         "day": [DAY] * 2},
+        schema=schema.BRAND_MATCH,
+    )  # fmt: skip
+    scored = relevance_of_matches(matches, frame, relevance)
+    assert scored["is_relevant"].to_list() == [True, False]

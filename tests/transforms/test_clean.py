@@ -57,14 +57,14 @@ def test_brand_matching_by_handle_hashtag_and_alias():
     )
     assert brands_of(matches, "x:0") == {"nimbus": "handle"}
     assert brands_of(matches, "x:1") == {"orbit": "hashtag"}
-    assert brands_of(matches, "x:2") == {"apex": "alias", "pulse": "alias"}
+    assert brands_of(matches, "x:2") == {"apex": "alias", "pulse": "phrase"}
     assert brands_of(matches, "x:3") == {}
     reasons = dict(zip(posts["post_id"], posts["exclusion_reason"], strict=True))
     assert reasons["x:0"] is None and reasons["x:3"] == "no_brand_match"
 
 
 def test_exclusion_terms_drop_unrelated_senses_but_not_handles():
-    _, matches = clean_posts(
+    posts, matches = clean_posts(
         raw(
             "cumulonimbus clouds over the bay, nimbus everywhere",
             "apex predator documentary tonight",
@@ -73,10 +73,21 @@ def test_exclusion_terms_drop_unrelated_senses_but_not_handles():
         ),
         BRANDS,
     )
-    assert brands_of(matches, "x:0") == {}
-    assert brands_of(matches, "x:1") == {}
+    # The unrelated senses are kept as `excluded` matches (the reason survives), never as voice.
+    assert brands_of(matches, "x:0") == {"nimbus": "excluded"}
+    assert brands_of(matches, "x:1") == {"apex": "excluded"}
     assert brands_of(matches, "x:2") == {"apex": "handle"}
     assert brands_of(matches, "x:3") == {}
+    reasons = dict(zip(posts["post_id"], posts["exclusion_reason"], strict=True))
+    assert reasons == {"x:0": "no_brand_match", "x:1": "no_brand_match", "x:2": None,
+                       "x:3": "no_brand_match"}  # fmt: skip
+
+
+def test_context_terms_confirm_a_one_word_alias(config):
+    nimbus = config.brands.tracked.model_copy(update={"context": ["5g", "plan"]})
+    _, matches = clean_posts(raw("nimbus 5G is fast", "nimbus again"), [nimbus])
+    assert brands_of(matches, "x:0") == {"nimbus": "context"}
+    assert brands_of(matches, "x:1") == {"nimbus": "alias"}
 
 
 def test_text_normalization_links_and_utm():

@@ -40,7 +40,8 @@ voice_posts as (
 
 ),
 
--- a post can match one brand several ways (handle, hashtag, alias): count it once
+-- a post can match one brand several ways (handle, hashtag, alias): count it once; a match the
+-- relevance classifier judged unrelated (the brand word in another sense) does not count
 post_brand_pairs as (
 
     select distinct
@@ -50,6 +51,7 @@ post_brand_pairs as (
     from post_brands
 
     where brand in (select brand from brands)
+        and is_relevant
 
 ),
 

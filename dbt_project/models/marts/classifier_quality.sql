@@ -15,10 +15,13 @@ final as (
         task,
         version,
         is_current,
+        method,
         trained_on,
         training_rows,
+        holdout_rows,
         holdout_macro_f1,
         holdout_accuracy,
+        evaluated_on,
         created_at
 
     from versions

@@ -50,7 +50,8 @@ renamed as (
         -- text
         text,
         text_clean,
-        lang as language,
+        lang as platform_language,
+        language,
         urls,
         hashtags,
         mentions,
