@@ -66,7 +66,9 @@ def test_out_of_the_box_models_are_registered_with_cards(registry):
 def test_default_sentiment_reads_the_lexicon(registry):
     config, _ = registry
     sentiment = current_classifiers(config)["sentiment"]
-    texts = pl.Series(["I love this, it is great!", "worst outage ever, awful", "the store opens at 9"])
+    texts = pl.Series(
+        ["I love this, it is great!", "worst outage ever, awful", "the store opens at 9"]
+    )
     labels, proba = sentiment.predict(texts)
     assert labels.tolist() == ["positive", "negative", "neutral"]
     assert np.allclose(proba.sum(axis=1), 1)
@@ -144,7 +146,9 @@ def test_posts_are_classified_in_batches_with_the_same_result(registry, monkeypa
 
 
 def test_relevance_keeps_ambiguous_matches_but_flags_irrelevant_ones(config):
-    frame = clean_frame(["nimbus is down again", "nimbus clouds today", "@NimbusHelp hi"], [True] * 3)
+    frame = clean_frame(
+        ["nimbus is down again", "nimbus clouds today", "@NimbusHelp hi"], [True] * 3
+    )
     matches = pl.DataFrame(
         {"post_id": ["x:0", "x:1", "x:2"], "brand": ["nimbus"] * 3,
          "matched_by": ["alias", "excluded", "handle"], "day": [DAY] * 3},
@@ -159,8 +163,12 @@ def test_relevance_keeps_ambiguous_matches_but_flags_irrelevant_ones(config):
 
 
 def test_a_trained_relevance_model_decides_alias_only_matches(config):
-    about = ["the nimbus plan price is fair", "nimbus signal outage again, awful",
-             "nimbus bill support was great", "my nimbus phone plan"] * 10
+    about = [
+        "the nimbus plan price is fair",
+        "nimbus signal outage again, awful",
+        "nimbus bill support was great",
+        "my nimbus phone plan",
+    ] * 10
     other = ["a nimbus cloud and rain in the sky", "nimbus weather clouds, awful",
              "grey nimbus storm sky was great", "the nimbus rain cloud"] * 10  # fmt: skip
     labels = ["relevant"] * len(about) + ["irrelevant"] * len(other)
