@@ -138,9 +138,10 @@ def test_classifier_quality_is_published(pipeline_run):
     quality = published(
         config, "select task, is_current, holdout_macro_f1 from classifier_quality order by task"
     )
-    assert quality["task"].to_list() == ["intent", "sentiment"]
+    assert quality["task"].to_list() == ["intent", "relevance", "sentiment"]
     assert quality["is_current"].all()
-    assert quality["holdout_macro_f1"].min() > 0.5
+    # Relevance's out-of-the-box rules have no labelled rows to be scored on.
+    assert quality["holdout_macro_f1"].drop_nulls().min() > 0.5
 
 
 def test_label_queue_feeds_training(pipeline_run, tmp_path, capsys):

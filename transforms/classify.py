@@ -18,6 +18,7 @@ irrelevant gets the exclusion reason `irrelevant`.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -27,17 +28,19 @@ from sklearn.metrics import accuracy_score, f1_score
 from transforms import schema, zones
 from transforms.classifiers import TASKS, Classifier, prior_classifier
 from transforms.config import Config
-from transforms.files import write_parquet_atomic
+from transforms.files import ParquetSink, replace_file_atomic
 from transforms.model_registry import (
     ModelCard,
     current_version_dir,
     labels_hash,
     load_version,
+    read_card,
     save_version,
 )
+from transforms.parallel import ordered_map
 from transforms.priors import RELEVANCE_BY_MATCH
 from transforms.self_training import subset
-from transforms.text_features import Features, featurize
+from transforms.text_features import Features, featurize, hash_fingerprint
 from transforms.text_model import NOISY_LABEL_C, fit_linear, fit_temperature
 
 DEFAULT_CORPUS_SIZE = 30_000
@@ -45,6 +48,7 @@ DEFAULT_CORPUS_SEED = 7
 DEFAULT_INTENT_PRIOR_WEIGHT = 0.5
 BATCH_ROWS = 100_000  # posts featurized at a time: memory follows this, not the day's size
 UNKNOWN = "unknown"
+DEFAULT_METHODS = ("prior", "generated")  # what ensure_default_models may rebuild
 GENERATED_EVAL = "held-out 20% of the generated corpus (synthetic; real data: make eval)"
 
 
@@ -129,14 +133,23 @@ def _card(
 
 
 def ensure_default_models(config: Config) -> dict[str, ModelCard]:
-    """Register the out-of-the-box model of every task that has no model in use."""
-    missing = [t for t in TASKS if not (task_dir(config, t) / "CURRENT").exists()]
-    if missing:
+    """Register the out-of-the-box model of every task that has no model in use, or whose
+    out-of-the-box model was built with other features (after an upgrade). A model trained on
+    the user's labels is never replaced here: loading it says how to retrain it."""
+    stale = [t for t in TASKS if _needs_default(task_dir(config, t))]
+    if stale:
         defaults = default_models(config)
-        for task in missing:
+        for task in stale:
             parts, card = defaults[task]
             save_version(task_dir(config, task), parts, card, current=True)
     return {t: load_classifier(task_dir(config, t), config).card for t in TASKS}
+
+
+def _needs_default(directory: Path) -> bool:
+    if not (directory / "CURRENT").exists():
+        return True
+    card = read_card(current_version_dir(directory))
+    return card.method in DEFAULT_METHODS and card.feature_fingerprint != hash_fingerprint()
 
 
 def current_classifiers(config: Config) -> dict[str, Classifier]:
@@ -234,28 +247,57 @@ def classify_posts(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Classified posts and relevance-scored brand matches, in batches of BATCH_ROWS."""
     version = model_version(classifiers)
-    scored = relevance_of_matches(matches, posts, classifiers["relevance"])
-    posts = mark_irrelevant(posts, scored)
-    batches = [
-        classify_batch(posts.slice(start, BATCH_ROWS), classifiers, version)
-        for start in range(0, posts.height, BATCH_ROWS)
-    ]
-    classified = pl.concat(batches) if batches else classify_batch(posts, classifiers, version)
-    return classified, scored
+    if posts.height == 0:
+        scored = relevance_of_matches(matches, posts, classifiers["relevance"])
+        return classify_batch(posts, classifiers, version), scored
+    outputs = list(
+        ordered_map(
+            lambda start: _classify_one(
+                posts.slice(start, BATCH_ROWS), matches.lazy(), classifiers, version
+            ),
+            range(0, posts.height, BATCH_ROWS),
+        )
+    )
+    return pl.concat([o[0] for o in outputs]), pl.concat([o[1] for o in outputs])
+
+
+def _classify_one(
+    posts: pl.DataFrame, matches: pl.LazyFrame, classifiers: dict[str, Classifier], version: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One batch: relevance of its brand matches, then sentiment and intent of its posts."""
+    mine = matches.join(posts.select("post_id").lazy(), on="post_id", how="semi").collect()
+    scored = relevance_of_matches(mine, posts, classifiers["relevance"])
+    return classify_batch(mark_irrelevant(posts, scored), classifiers, version), scored
 
 
 def classify_day(config: Config, day: dt.date) -> dict[str, int]:
-    """Classify one day's clean posts into `classified.parquet` and `brands.parquet`."""
+    """Classify one day's clean posts, streamed in batches, into `classified.parquet` and
+    `brands.parquet` (both replaced atomically when the day is done)."""
     classifiers = current_classifiers(config)
     partition = zones.clean_partition(config, day)
-    posts = pl.read_parquet(partition / "posts.parquet")
-    matches = pl.read_parquet(partition / "post_brands.parquet")
-    classified, scored = classify_posts(posts, matches, classifiers)
-    write_parquet_atomic(classified, partition / "classified.parquet")
-    write_parquet_atomic(scored, partition / "brands.parquet")
-    counts = classified.group_by("sentiment").len().iter_rows()
-    return {
-        "posts": classified.height,
-        "irrelevant_matches": int((~scored["is_relevant"]).sum()),
-        **{f"sentiment_{s}": n for s, n in counts},
-    }
+    source = partition / "posts.parquet"
+    total = pl.scan_parquet(source).select(pl.len()).collect().item()
+    matches = pl.scan_parquet(partition / "post_brands.parquet")
+    version = model_version(classifiers)
+
+    def one(start: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        posts = pl.scan_parquet(source).slice(start, BATCH_ROWS).collect()
+        return _classify_one(posts, matches, classifiers, version)
+
+    counts: dict[str, int] = {"posts": 0, "irrelevant_matches": 0}
+    with tempfile.TemporaryDirectory(dir=partition, prefix=".classifying-") as tmp:
+        posts_out, brands_out = Path(tmp) / "classified.parquet", Path(tmp) / "brands.parquet"
+        with (
+            ParquetSink(posts_out, schema.CLASSIFIED_POST) as posts_sink,
+            ParquetSink(brands_out, schema.POST_BRAND) as brands_sink,
+        ):
+            for classified, scored in ordered_map(one, range(0, total, BATCH_ROWS)):
+                posts_sink.write(classified)
+                brands_sink.write(scored)
+                counts["posts"] += classified.height
+                counts["irrelevant_matches"] += int((~scored["is_relevant"]).sum())
+                for label, n in classified.group_by("sentiment").len().iter_rows():
+                    counts[f"sentiment_{label}"] = counts.get(f"sentiment_{label}", 0) + n
+        replace_file_atomic(posts_out, partition / "classified.parquet")
+        replace_file_atomic(brands_out, partition / "brands.parquet")
+    return counts

@@ -1,21 +1,34 @@
 """Clean: one day's raw posts from every source -> normalized, flagged, brand-matched posts.
 
-All work is Polars expressions over the whole batch (no per-row Python). Every post is kept; a post
-that must not count as voice carries an `exclusion_reason` (own_post, spam, duplicate,
-no_brand_match) so the reason survives into the warehouse.
+Every post is kept; a post that must not count as voice carries an `exclusion_reason` (own_post,
+spam, duplicate, near_duplicate, no_brand_match; classify adds irrelevant) so the reason survives
+into the warehouse. All work is Polars expressions over a batch (no per-post Python, except the
+language detector's C calls).
+
+A day is streamed in batches of BATCH_ROWS rows of its raw files, so the texts in memory are one
+batch's, not the day's:
+1. a first pass reads ids, times and texts and keeps only narrow columns (hashes and MinHash
+   signatures, about 100 bytes a post): from them, each post's latest snapshot, the day's time
+   order and the day's duplicate, copy-cluster and author-burst facts (`day_plan`);
+2. a second pass cleans each batch with those facts and appends it to the day's Parquet files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from transforms import raw_zone, schema, zones
+from transforms import near_duplicates, raw_zone, schema, spam, zones
 from transforms.brand_query import compile_query, regex_escape
 from transforms.config import Brand, Config
-from transforms.files import write_parquet_atomic
+from transforms.files import ParquetSink, replace_file_atomic
 from transforms.language import UNDETERMINED, detect_languages
+from transforms.parallel import ordered_map
 
 HTML_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&#x27;": "'"}
 URL_PATTERN = r"https?://[^\s<>\"']+"
@@ -25,16 +38,7 @@ EMOJI_PATTERN = r"\p{Extended_Pictographic}|(?:^|\s)[:;=]-?[)(DPp](?:$|\s)"
 CASHTAG_PATTERN = r"\$[A-Za-z][A-Za-z.]{0,5}\b"
 CLICK_ID_PATTERN = r"[?&](?:fbclid|gclid|gbraid|wbraid|ttclid|msclkid|twclid|li_fat_id)=([^&\s#]+)"
 
-# Generic marketing-spam phrases; each hit raises the spam score.
-SPAM_PHRASES = (
-    r"free followers|real followers|buy followers|cheap followers|follow back|followback|"
-    r"follow for follow|\bf4f\b|giveaway|dm (me|us|for|now)|crypto|bitcoin|\bbtc\b|airdrop|"
-    r"earn \$|free \$|gift cards?|claim (at|now|your)|you have been selected|click (here|the link)|"
-    r"promo code|100% free|from home|limited offer|check my (bio|profile)"
-)
-# Link shorteners hide the destination; common in spam, rare in brand and customer posts.
-SHORTENER = r"https?://(bit\.ly|tinyurl\.com|t\.co|goo\.gl|ow\.ly)/"
-SPAM_THRESHOLD = 0.5
+BATCH_ROWS = 100_000  # raw rows per batch; up to parallel.WORKERS batches are in flight
 
 
 def term_pattern(terms: list[str]) -> str:
@@ -76,38 +80,14 @@ def emojis(text: pl.Expr) -> pl.Expr:
     return found.list.join(" ")
 
 
-def content_hash(text: pl.Expr) -> pl.Expr:
-    """Hash of the text with retweet prefix, links, mentions and punctuation removed."""
-    core = (
-        text.str.to_lowercase()
-        .str.replace(r"^rt @\w+:?\s*", "")
-        .str.replace_all(URL_PATTERN, " ")
-        .str.replace_all(MENTION_PATTERN, " ")
-        .str.replace_all(r"[^\w#]+", " ")
-        .str.strip_chars()
-    )
-    return core.hash(seed=0).cast(pl.String)
-
-
 def language_column(raw: pl.DataFrame) -> pl.Series:
     """The platform's language tag (first two letters) when given, else the detected language."""
     tagged = raw["lang"].str.to_lowercase().str.slice(0, 2)
-    detected = detect_languages(raw["text_clean"])
-    return tagged.fill_null(detected).alias("language")
-
-
-def spam_score() -> pl.Expr:
-    phrase_hits = pl.col("text_clean").str.to_lowercase().str.count_matches(SPAM_PHRASES)
-    n_urls = pl.col("urls").str.count_matches(URL_PATTERN)
-    n_tags = pl.col("hashtags").str.count_matches(HASHTAG_PATTERN)
-    score = (
-        pl.min_horizontal(phrase_hits * 0.35, pl.lit(0.7))
-        + pl.when(pl.col("author_followers").fill_null(0) < 20).then(0.2).otherwise(0.0)
-        + pl.when(n_urls >= 1).then(0.1).otherwise(0.0)
-        + pl.when(pl.col("urls").str.contains(SHORTENER)).then(0.2).otherwise(0.0)
-        + pl.when(n_tags >= 4).then(0.2).otherwise(0.0)
-    )
-    return pl.min_horizontal(score, pl.lit(1.0))
+    untagged = tagged.is_null().arg_true()
+    if len(untagged):
+        detected = detect_languages(raw["text_clean"].gather(untagged))
+        tagged = tagged.scatter(untagged, detected)
+    return tagged.alias("language")
 
 
 def brand_handles(brands: list[Brand]) -> dict[str, str]:
@@ -200,16 +180,54 @@ def brand_match_strength(texts: pl.Series, brands: list[Brand]) -> pl.Series:
     return ranked.replace_strict(names, default=None, return_dtype=pl.String)
 
 
-def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return (clean posts, post x brand matches) for one batch of raw posts."""
+def day_context(
+    content: np.ndarray, signature: np.ndarray, author_id: pl.Series, is_repost: np.ndarray
+) -> pl.DataFrame:
+    """Facts about each post that need the whole day (rows in the day's time order): whether it
+    copies an earlier post, how far its text was copied, and its author's volume and copy share."""
+    kinds = near_duplicates.duplicate_kinds(np.arange(len(content)), content, signature)
+    frame = kinds.with_columns(
+        content_hash=pl.Series(content).cast(pl.String),
+        author_id=author_id,
+        is_repost=pl.Series(is_repost, dtype=pl.Boolean),
+    )
+    copied = pl.col("exact") | pl.col("near") | pl.col("is_repost")
+    return frame.select(
+        "content_hash",
+        "cluster_size",
+        duplicate_kind=pl.when(pl.col("is_repost"))
+        .then(pl.lit("repost"))
+        .when(pl.col("exact"))
+        .then(pl.lit("copy"))
+        .when(pl.col("near"))
+        .then(pl.lit("near_copy"))
+        .otherwise(None),
+        author_posts=pl.len().over("author_id").cast(pl.Int64),
+        author_copy_share=copied.cast(pl.Float64).mean().over("author_id"),
+    )
+
+
+def text_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Content hash and MinHash signature of each raw text, HTML entities decoded (Unicode
+    normalization is left out: it costs a third of the pass and rarely changes a copy's hash)."""
+    decoded = pl.select(
+        pl.lit(texts).str.replace_many(list(HTML_ENTITIES), list(HTML_ENTITIES.values()))
+    ).to_series()
+    return near_duplicates.signatures(decoded)
+
+
+def clean_batch(
+    raw: pl.DataFrame, brands: list[Brand], context: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(clean posts, post x brand matches) for a batch of raw posts in the day's time order;
+    `context` holds day_context's rows for exactly these posts."""
     handles = brand_handles(brands)
     frame = (
-        raw.sort("created_at", "post_id")
+        pl.concat([raw, context], how="horizontal")
         .with_columns(text_clean=normalize_text(pl.col("text")))
         .pipe(lambda frame: frame.with_columns(language_column(frame)))
         .with_columns(
             **entity_columns(),
-            content_hash=content_hash(pl.col("text_clean")),
             own_brand=pl.coalesce(
                 pl.col("author_handle")
                 .str.to_lowercase()
@@ -230,12 +248,13 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
             emojis=emojis(pl.col("text_clean")),
             cashtags=join_found(pl.col("text_clean"), CASHTAG_PATTERN).str.to_uppercase(),
             is_own_post=pl.col("own_brand").is_not_null(),
-            is_duplicate=pl.col("repost_of_post_id").is_not_null()
-            | (pl.int_range(pl.len()).over("content_hash") > 0),
+            is_duplicate=pl.col("duplicate_kind").is_not_null(),
             is_english=pl.col("language").is_in(["en", UNDETERMINED]),
-            spam_score=spam_score(),
+            **spam.spam_columns(),
         )
-        .with_columns(is_spam=(pl.col("spam_score") >= SPAM_THRESHOLD) & ~pl.col("is_own_post"))
+        .with_columns(
+            is_spam=(pl.col("spam_score") >= spam.SPAM_THRESHOLD) & ~pl.col("is_own_post")
+        )
     )
     brand_columns = [f"_brand_{b.slug}" for b in brands]
     any_brand = pl.any_horizontal(
@@ -246,6 +265,8 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
         .then(pl.lit("own_post"))
         .when(pl.col("is_spam"))
         .then(pl.lit("spam"))
+        .when(pl.col("duplicate_kind") == "near_copy")
+        .then(pl.lit("near_duplicate"))
         .when(pl.col("is_duplicate"))
         .then(pl.lit("duplicate"))
         .when(~any_brand)
@@ -264,21 +285,110 @@ def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, p
     return frame.select(list(schema.CLEAN_POST)).cast(schema.CLEAN_POST), matches
 
 
-def read_raw_day(config: Config, day: dt.date) -> pl.DataFrame:
-    """Every source's accepted posts for one day, the latest snapshot of each post."""
-    posts = raw_zone.day_posts(config, [s.name for s in config.sources], day)
-    return raw_zone.latest_snapshots(posts)
+def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Clean raw posts held in memory (one batch is the whole day): tests, evaluation."""
+    raw = raw.sort("created_at", "post_id")
+    content, signature = text_signatures(raw["text"])
+    reposts = raw["repost_of_post_id"].is_not_null().to_numpy()
+    context = day_context(content, signature, raw["author_id"], reposts)
+    return clean_batch(raw, brands, context)
+
+
+def _scan_raw(files: list[Path]) -> pl.LazyFrame:
+    """The day's raw batch files as one lazy table, with `row`: a position that is the same in
+    every pass (files in commit order, rows in file order)."""
+    return pl.scan_parquet(files, schema=schema.RAW_POST).with_row_index("row")
+
+
+def _batches(scan: pl.LazyFrame, total: int, columns: list[str], work=None) -> Iterator:
+    """Batches of the scan's rows (read and processed by `work` on a few threads, in order)."""
+
+    def read(offset: int):
+        batch = scan.slice(offset, BATCH_ROWS).select(columns).collect()
+        return batch if work is None else work(batch)
+
+    return ordered_map(read, range(0, total, BATCH_ROWS))
+
+
+def day_plan(scan: pl.LazyFrame, total: int) -> pl.DataFrame:
+    """First pass over the day: which rows are posts' latest snapshots, in what time order, and
+    the day facts of each (day_context). Only narrow columns are kept: hashes, not texts."""
+    narrow_columns = ["row", "post_id", "created_at", "observed_at", "loaded_at", "batch_id",
+                      "author_id", "repost_of_post_id", "text"]  # fmt: skip
+    parts, contents, signatures = [], [], []
+
+    def hashed(batch: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+        return batch.drop("text"), *text_signatures(batch["text"])
+
+    for part, content, signature in _batches(scan, total, narrow_columns, hashed):
+        parts.append(part)
+        contents.append(content)
+        signatures.append(signature)
+    narrow = pl.concat(parts).with_columns(
+        _content=pl.Series(np.concatenate(contents)),
+        _position=pl.int_range(pl.len()),
+    )
+    # The latest snapshot of each post wins (ties: the later load), then the day in time order.
+    latest = (
+        narrow.sort("observed_at", "loaded_at", "batch_id", "row")
+        .unique("post_id", keep="last")
+        .sort("created_at", "post_id")
+    )
+    signature = np.vstack(signatures)[latest["_position"].to_numpy()]
+    context = day_context(
+        latest["_content"].to_numpy(),
+        signature,
+        latest["author_id"],
+        latest["repost_of_post_id"].is_not_null().to_numpy(),
+    )
+    return pl.concat([latest.select("row"), context], how="horizontal")
 
 
 def clean_day(config: Config, day: dt.date) -> dict[str, int]:
-    """Clean one day and write `clean/day=<d>/posts.parquet` and `post_brands.parquet`."""
-    posts, matches = clean_posts(read_raw_day(config, day), config.brands.all)
+    """Clean one day, streamed in batches, into `clean/day=<d>/posts.parquet` and
+    `post_brands.parquet` (both replaced atomically when the day is done)."""
+    files = [
+        b / "posts.parquet"
+        for s in config.sources
+        for b in raw_zone.committed_batches(config, s.name, day)
+        if (b / "posts.parquet").exists()
+    ]
     partition = zones.clean_partition(config, day)
-    write_parquet_atomic(posts, partition / "posts.parquet")
-    write_parquet_atomic(matches, partition / "post_brands.parquet")
-    reasons = posts.group_by("exclusion_reason").len().iter_rows()
-    return {
-        "posts": posts.height,
-        "brand_matches": matches.height,
-        **{f"excluded_{r or 'none'}": n for r, n in reasons},
-    }
+    partition.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {"posts": 0, "brand_matches": 0}
+    reasons: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(dir=partition, prefix=".cleaning-") as tmp:
+        posts_out, matches_out = Path(tmp) / "posts.parquet", Path(tmp) / "post_brands.parquet"
+        with (
+            ParquetSink(posts_out, schema.CLEAN_POST) as posts_sink,
+            ParquetSink(matches_out, schema.BRAND_MATCH) as matches_sink,
+        ):
+            for posts, matches in _clean_batches(files, config.brands.all):
+                posts_sink.write(posts)
+                matches_sink.write(matches)
+                counts["posts"] += posts.height
+                counts["brand_matches"] += matches.height
+                for reason, n in posts.group_by("exclusion_reason").len().iter_rows():
+                    reasons[reason or "none"] = reasons.get(reason or "none", 0) + n
+        replace_file_atomic(posts_out, partition / "posts.parquet")
+        replace_file_atomic(matches_out, partition / "post_brands.parquet")
+    return {**counts, **{f"excluded_{r}": n for r, n in sorted(reasons.items())}}
+
+
+def _clean_batches(
+    files: list[Path], brands: list[Brand]
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Second pass: each batch of raw rows cleaned with the day plan's facts."""
+    if not files:
+        return
+    scan = _scan_raw(files)
+    total = scan.select(pl.len()).collect().item()
+    plan = day_plan(scan, total)
+
+    def cleaned(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        # Superseded snapshots drop out here; the plan's facts join on `row`.
+        joined = raw.join(plan, on="row", how="inner", maintain_order="left")
+        context = joined.select(plan.columns[1:])
+        return clean_batch(joined.select(list(schema.RAW_POST)), brands, context)
+
+    yield from _batches(scan, total, ["row", *schema.RAW_POST], cleaned)

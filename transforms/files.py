@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 
 def _replace_with(path: Path, write) -> None:
@@ -37,3 +38,27 @@ def replace_file_atomic(tmp: Path, path: Path) -> None:
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+class ParquetSink:
+    """Appends frames of one schema to a Parquet file, a row group per frame, so a day is
+    written batch by batch. LZ4: these are working files, read once by the next stage."""
+
+    def __init__(self, path: Path, columns: dict[str, pl.DataType]) -> None:
+        self.path = path
+        self.arrow_schema = pl.DataFrame(schema=columns).to_arrow().schema
+        self.writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> ParquetSink:
+        self.writer = pq.ParquetWriter(
+            self.path, self.arrow_schema, compression="lz4", write_statistics=False
+        )
+        return self
+
+    def write(self, frame: pl.DataFrame) -> None:
+        assert self.writer is not None
+        self.writer.write_table(frame.to_arrow().cast(self.arrow_schema))
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.writer is not None
+        self.writer.close()

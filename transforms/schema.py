@@ -132,10 +132,15 @@ CLEAN_POST: dict[str, pl.DataType] = {
     "emojis": pl.String(),  # space-separated emoji and emoticons, in order
     "cashtags": pl.String(),  # space-separated, uppercase, with '$'
     "content_hash": pl.String(),  # hash of the normalized text, for duplicate detection
+    "cluster_size": pl.Int64(),  # posts sharing this text, exactly or nearly (1: unique)
+    "duplicate_kind": pl.String(),  # repost / copy (same text) / near_copy; null for originals
+    "author_posts": pl.Int64(),  # posts by the same author that day
+    "author_copy_share": pl.Float64(),  # share of the author's posts that day that are copies
     "is_own_post": pl.Boolean(),  # written by one of the tracked or competitor brand accounts
     "own_brand": pl.String(),  # slug of the brand whose account wrote it
-    "is_duplicate": pl.Boolean(),  # repost or copy of an earlier post
+    "is_duplicate": pl.Boolean(),  # repost, copy or near copy of an earlier post
     "spam_score": pl.Float64(),
+    "spam_reasons": pl.String(),  # the spam signals that fired, comma-separated
     "is_spam": pl.Boolean(),
     "language": pl.String(),  # ISO 639-1 from the platform, else detected; `und` if unclear
     "is_english": pl.Boolean(),  # language en or und: what the classifiers support

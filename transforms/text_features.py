@@ -1,17 +1,20 @@
-"""What a classifier sees of a post: hashed word n-grams and lexicon scores, computed in Polars.
+"""What a classifier sees of a post: hashed word n-grams and lexicon scores.
 
-Everything runs as Polars expressions over a whole batch (no per-post Python): tokens are
-extracted once and exploded into one row per token, and both feature groups come from that frame.
+Tokens are extracted by Polars (one regex pass, exploded into one row per token) and hashed once
+to 64-bit integers; everything after that is NumPy over those integers, with no per-post Python
+and no string building:
 
-- N-grams: unigrams and bigrams, hashed into 2^20 columns (no vocabulary to store or grow). A
-  word in the scope of a negation ("not good") becomes a different feature from the plain word.
-- Lexicon: per post, the positive and negative force of its opinion words (transforms/lexicon.py)
-  after negation, boosters ("very") and contrast ("ok but awful"), plus punctuation, capitals and
-  a compound score in [-1, 1]. These carry sentiment knowledge to posts whose words no training
-  row contained.
+- N-grams: unigrams and bigrams (two tokens' hashes mixed), into 2^20 columns (no vocabulary to
+  store or grow). A word in the scope of a negation ("not good") is a different feature from the
+  plain word.
+- Lexicon: per post, the positive and negative force of its opinion words (transforms/lexicon.py,
+  looked up by hash) after negation, boosters ("very") and contrast ("ok but awful"), plus
+  punctuation, capitals and a compound score in [-1, 1]. These carry sentiment knowledge to
+  posts whose words no training row contained.
 
-`hash_fingerprint()` pins what Polars' hash gives for known tokens: a model card stores it, and a
-model trained with another hash function is refused instead of reading garbage features.
+Measured on 2 cores: about 250,000 posts/s for both groups (docs/performance.md).
+`hash_fingerprint()` pins what the hashing gives for known tokens: a model card stores it, and a
+model trained with other hashing or another lexicon is refused instead of reading garbage.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ DROPPED_BREAKS = (",", ".", ";")
 NEGATION_SCOPE = 3  # tokens after a negator that it flips
 COMPOUND_ALPHA = 15.0  # compound = s / sqrt(s^2 + alpha), as in VADER
 EXCLAMATION_STEP, MAX_EXCLAMATIONS = 0.292, 4
+# Mixing constants: a negated word's hash is salted; a bigram mixes its two tokens' hashes.
+_NEGATED_SALT = np.uint64(0x9E3779B97F4A7C15)
+_BIGRAM_MULTIPLIER = np.uint64(0xBF58476D1CE4E5B9)
 _ELONGATED = "|".join(f"{c}{{3}}" for c in "abcdefghijklmnopqrstuvwxyz")
 
 LEXICON_FEATURES = (
@@ -59,6 +65,29 @@ class Features:
         return self.lexicon[:, LEXICON_FEATURES.index("compound")]
 
 
+@dataclass(frozen=True)
+class Tokens:
+    """A batch's tokens in text order: the text each belongs to, its hash, its negation, and what
+    the lexicon knows of it (TOKEN_KINDS flags and valence)."""
+
+    rows: np.ndarray  # uint32, non-decreasing
+    hashes: np.ndarray  # uint64
+    negated: np.ndarray  # bool
+    kinds: dict[str, np.ndarray]  # bool per kind, and "valence" (float)
+
+
+TOKEN_KINDS = {
+    "negator": lexicon.NEGATORS,
+    "break": CLAUSE_BREAKS,
+    "dropped": DROPPED_BREAKS,
+    "booster": lexicon.BOOSTERS,
+    "dampener": lexicon.DAMPENERS,
+    "contrast": lexicon.CONTRAST_WORDS,
+    "exclamation": ("!",),
+    "question": ("?",),
+}
+
+
 def model_text(text: pl.Expr) -> pl.Expr:
     """Lowercase; links and user handles become placeholder words; apostrophes and '#' dropped."""
     return (
@@ -71,9 +100,50 @@ def model_text(text: pl.Expr) -> pl.Expr:
     )
 
 
-def token_frame(texts: pl.Series) -> pl.DataFrame:
-    """One row per token: `row` (text index), `token`, and whether a negation flips it."""
-    tokens = (
+def hash_tokens(tokens: pl.Series) -> np.ndarray:
+    return tokens.hash(seed=HASH_SEED).to_numpy()
+
+
+@functools.cache
+def _hash_set(words: tuple[str, ...]) -> np.ndarray:
+    return np.unique(hash_tokens(pl.Series(list(words), dtype=pl.String)))
+
+
+def _is_in(hashes: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
+    table = _hash_set(words)
+    position = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
+    return table[position] == hashes
+
+
+def _shift(values: np.ndarray, k: int, fill: bool | int = False) -> np.ndarray:
+    """values[i - k] at position i (fill for the first k)."""
+    out = np.empty_like(values)
+    out[:k] = fill
+    out[k:] = values[:-k]
+    return out
+
+
+def token_kinds(hashes: np.ndarray) -> dict[str, np.ndarray]:
+    """Per token: each TOKEN_KINDS flag and the lexicon valence. Looked up once per distinct
+    token (a batch has thousands, not millions) and joined back, which is 10x faster than
+    looking up every token."""
+    frame = pl.DataFrame({"h": hashes})
+    vocabulary = frame.unique("h")
+    distinct = vocabulary["h"].to_numpy()
+    keys, values = _valence_lookup()
+    position = np.minimum(np.searchsorted(keys, distinct), len(keys) - 1)
+    columns = {name: pl.Series(_is_in(distinct, words)) for name, words in TOKEN_KINDS.items()}
+    columns["valence"] = pl.Series(np.where(keys[position] == distinct, values[position], 0.0))
+    joined = frame.join(
+        vocabulary.with_columns(**columns), on="h", how="left", maintain_order="left"
+    )
+    return {name: joined[name].to_numpy() for name in columns}
+
+
+def tokenize(texts: pl.Series) -> Tokens:
+    """Tokens of each text, with negation marked: a negator up to NEGATION_SCOPE tokens back, in
+    the same clause of the same text, flips a token."""
+    exploded = (
         pl.DataFrame({"text": texts.cast(pl.String)})
         .select(
             row=pl.int_range(pl.len(), dtype=pl.UInt32),
@@ -82,122 +152,139 @@ def token_frame(texts: pl.Series) -> pl.DataFrame:
         .explode("token")
         .drop_nulls("token")
     )
-
-    is_negator = pl.col("token").is_in(lexicon.NEGATORS)
-    is_break = pl.col("token").is_in(CLAUSE_BREAKS)
-    # Negated: a negator at most NEGATION_SCOPE tokens back, in the same clause of the same post.
-    in_scope = []
+    rows = exploded["row"].to_numpy()
+    hashes = hash_tokens(exploded["token"])
+    kinds = token_kinds(hashes)
+    is_negator, is_break = kinds["negator"], kinds["break"]
+    negated = np.zeros(len(rows), dtype=bool)
+    broken = np.zeros(len(rows), dtype=bool)  # a clause break between position and k back
     for k in range(1, NEGATION_SCOPE + 1):
-        same_row = pl.col("row").shift(k) == pl.col("row")
-        clause_break = pl.any_horizontal([is_break.shift(j).fill_null(False) for j in range(k)])
-        in_scope.append(is_negator.shift(k).fill_null(False) & same_row & ~clause_break)
-    negated = pl.any_horizontal(in_scope)
-    return tokens.with_columns(negated=negated).filter(~pl.col("token").is_in(DROPPED_BREAKS))
-
-
-def ngram_counts(tokens: pl.DataFrame, n_rows: int) -> sparse.csr_matrix:
-    """Hashed unigram and bigram counts; a negated word is its own feature ('not good')."""
-    word = pl.when(pl.col("negated")).then(pl.lit("~") + pl.col("token")).otherwise(pl.col("token"))
-    same_row = pl.col("row").shift(-1) == pl.col("row")
-    grams = tokens.select(
-        "row",
-        unigram=word,
-        bigram=pl.when(same_row).then(pl.col("token") + pl.lit(" ") + pl.col("token").shift(-1)),
+        broken |= _shift(is_break, k - 1) if k > 1 else is_break
+        same_row = _shift(rows.astype(np.int64), k, -1) == rows
+        negated |= _shift(is_negator, k) & same_row & ~broken
+    kept = ~kinds["dropped"]
+    return Tokens(
+        rows=rows[kept],
+        hashes=hashes[kept],
+        negated=negated[kept],
+        kinds={name: values[kept] for name, values in kinds.items()},
     )
-    mask = (1 << HASH_BITS) - 1
-    hashed = pl.concat(
-        [
-            grams.select("row", gram="unigram"),
-            grams.select("row", gram="bigram").drop_nulls("gram"),
-        ]
-    ).select("row", column=(pl.col("gram").hash(seed=HASH_SEED) & mask).cast(pl.Int64))
-    rows = hashed["row"].to_numpy()
-    columns = hashed["column"].to_numpy()
+
+
+def ngram_counts(tokens: Tokens, n_rows: int) -> sparse.csr_matrix:
+    """Hashed unigram and bigram counts; a negated word is its own feature ('not good')."""
+    with np.errstate(over="ignore"):
+        unigrams = np.where(tokens.negated, tokens.hashes ^ _NEGATED_SALT, tokens.hashes)
+        same_row = tokens.rows[1:] == tokens.rows[:-1]
+        bigrams = (tokens.hashes[:-1] * _BIGRAM_MULTIPLIER + tokens.hashes[1:])[same_row]
+    mask = np.uint64((1 << HASH_BITS) - 1)
+    columns = (np.concatenate([unigrams, bigrams]) & mask).astype(np.int64)
+    rows = np.concatenate([tokens.rows, tokens.rows[:-1][same_row]])
     counts = sparse.coo_matrix(
-        (np.ones(len(rows), dtype=np.float64), (rows, columns)), shape=(n_rows, mask + 1)
+        (np.ones(len(rows), dtype=np.float64), (rows, columns)), shape=(n_rows, int(mask) + 1)
     )
     return counts.tocsr()
 
 
-def _opinion_force(tokens: pl.DataFrame) -> pl.DataFrame:
-    """Each token's valence after boosters, dampeners, negation and contrast (0 for non-opinion)."""
-    valence = pl.col("valence").fill_null(0.0)
-    previous = pl.col("token").shift(1)
-    same_row = pl.col("row").shift(1) == pl.col("row")
-    step = (
-        pl.when(same_row & previous.is_in(lexicon.BOOSTERS))
-        .then(lexicon.BOOSTER_STEP)
-        .when(same_row & previous.is_in(lexicon.DAMPENERS))
-        .then(-lexicon.BOOSTER_STEP)
-        .otherwise(0.0)
-    )
-    boosted = pl.when(valence != 0).then(valence + valence.sign() * step).otherwise(0.0)
-    flipped = pl.when(pl.col("negated")).then(boosted * lexicon.NEGATION_FACTOR).otherwise(boosted)
-    contrast = pl.col("token").is_in(lexicon.CONTRAST_WORDS).cast(pl.Int32)
-    seen = contrast.cum_sum().over("row")
-    has_contrast = seen.max().over("row") > 0
-    weight = (
-        pl.when(~has_contrast)
-        .then(1.0)
-        .when(seen == 0)
-        .then(lexicon.BEFORE_CONTRAST)
-        .otherwise(lexicon.AFTER_CONTRAST)
-    )
-    return tokens.join(lexicon.valence_table(), on="token", how="left").select(
-        "row", "token", "negated", force=flipped * weight
-    )
+@functools.cache
+def _valence_lookup() -> tuple[np.ndarray, np.ndarray]:
+    """Sorted token hashes of the lexicon and their valences."""
+    table = lexicon.valence_table()
+    hashes = hash_tokens(table["token"])
+    order = np.argsort(hashes)
+    return hashes[order], table["valence"].to_numpy()[order]
 
 
-def lexicon_scores(tokens: pl.DataFrame, texts: pl.Series) -> np.ndarray:
+def opinion_force(tokens: Tokens) -> np.ndarray:
+    """Each token's valence after boosters, dampeners, negation and contrast (0 if no opinion)."""
+    if len(tokens.rows) == 0:
+        return np.zeros(0)
+    valence = tokens.kinds["valence"]
+    previous_same_row = _shift(tokens.rows.astype(np.int64), 1, -1) == tokens.rows
+    boost = _shift(tokens.kinds["booster"], 1) & previous_same_row
+    dampen = _shift(tokens.kinds["dampener"], 1) & previous_same_row
+    step = lexicon.BOOSTER_STEP * (boost.astype(float) - dampen.astype(float))
+    force = np.where(valence != 0, valence + np.sign(valence) * step, 0.0)
+    force = np.where(tokens.negated, force * lexicon.NEGATION_FACTOR, force)
+    # Contrast: opinions before the first "but" of a text weigh less, after it more.
+    contrast = tokens.kinds["contrast"].astype(np.int64)
+    seen = np.cumsum(contrast)
+    starts = np.flatnonzero(np.r_[True, tokens.rows[1:] != tokens.rows[:-1]])
+    lengths = np.diff(np.r_[starts, len(tokens.rows)])
+    before_text = np.repeat(seen[starts] - contrast[starts], lengths)
+    in_text = np.repeat(np.add.reduceat(contrast, starts), lengths)
+    seen_in_text = seen - before_text
+    weight = np.where(
+        in_text == 0,
+        1.0,
+        np.where(seen_in_text == 0, lexicon.BEFORE_CONTRAST, lexicon.AFTER_CONTRAST),
+    )
+    return force * weight
+
+
+def lexicon_scores(tokens: Tokens, texts: pl.Series) -> np.ndarray:
     """The LEXICON_FEATURES matrix for a batch (rows in text order)."""
-    force = pl.col("force")
-    per_row = (
-        _opinion_force(tokens)
-        .group_by("row")
-        .agg(
-            positive_force=force.clip(lower_bound=0).sum(),
-            negative_force=(-force).clip(lower_bound=0).sum(),
-            positive_words=(force > 0).sum(),
-            negative_words=(force < 0).sum(),
-            negated_opinions=((force != 0) & pl.col("negated")).sum(),
-            strongest_positive=force.max().clip(lower_bound=0),
-            strongest_negative=(-force).max().clip(lower_bound=0),
-            exclamations=(pl.col("token") == "!").sum().clip(upper_bound=MAX_EXCLAMATIONS),
-            has_question=(pl.col("token") == "?").any(),
-            n_tokens=pl.len(),
-        )
+    n = len(texts)
+    force = opinion_force(tokens)
+    rows = tokens.rows
+
+    def per_text(values: np.ndarray) -> np.ndarray:
+        return np.bincount(rows, weights=values, minlength=n)
+
+    def per_text_max(values: np.ndarray) -> np.ndarray:
+        out = np.zeros(n)
+        if len(rows):
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            out[rows[starts]] = np.maximum.reduceat(values, starts)
+        return np.maximum(out, 0.0)
+
+    positive = per_text(np.maximum(force, 0.0))
+    negative = per_text(np.maximum(-force, 0.0))
+    exclamations = np.minimum(
+        per_text(_is_in(tokens.hashes, ("!",)).astype(float)), MAX_EXCLAMATIONS
     )
+    raw = positive - negative
+    total = raw + np.sign(raw) * exclamations * EXCLAMATION_STEP
     text = pl.col("text").fill_null("")
-    frame = (
-        pl.DataFrame({"text": texts.cast(pl.String)})
-        .with_row_index("row")
-        .with_columns(pl.col("row").cast(pl.UInt32))
-        .join(per_row, on="row", how="left", maintain_order="left")
-        .with_columns(pl.exclude("text", "row").fill_null(0))
+    surface = pl.DataFrame({"text": texts.cast(pl.String)}).select(
+        shouted=text.str.count_matches(r"(?-u:\b)[A-Z]{3,}(?-u:\b)")
+        .clip(upper_bound=5)
+        .cast(pl.Float64),
+        elongated=text.str.to_lowercase().str.contains(_ELONGATED).cast(pl.Float64),
+        has_link=text.str.contains(r"https?://|www\.").cast(pl.Float64),
+        has_user=text.str.contains(r"@\w").cast(pl.Float64),
     )
-    raw = pl.col("positive_force") - pl.col("negative_force")
-    emphasis = raw.sign() * pl.col("exclamations") * EXCLAMATION_STEP
-    total = raw + emphasis
-    frame = frame.with_columns(
-        compound=total / (total * total + COMPOUND_ALPHA).sqrt(),
-        shouted_words=text.str.count_matches(r"\b[A-Z]{3,}\b").clip(upper_bound=5),
-        elongated=text.str.to_lowercase().str.contains(_ELONGATED),
-        log_tokens=pl.col("n_tokens").cast(pl.Float64).log1p(),
-        has_link=text.str.contains(r"https?://|www\."),
-        has_user=text.str.contains(r"@\w"),
-    )
-    return frame.select(pl.col(list(LEXICON_FEATURES)).cast(pl.Float64)).to_numpy()
+    columns = {
+        "positive_force": positive,
+        "negative_force": negative,
+        "compound": total / np.sqrt(total * total + COMPOUND_ALPHA),
+        "positive_words": per_text((force > 0).astype(float)),
+        "negative_words": per_text((force < 0).astype(float)),
+        "negated_opinions": per_text(((force != 0) & tokens.negated).astype(float)),
+        "strongest_positive": per_text_max(force),
+        "strongest_negative": per_text_max(-force),
+        "exclamations": exclamations,
+        "has_question": (per_text(tokens.kinds["question"].astype(float)) > 0).astype(float),
+        "shouted_words": surface["shouted"].to_numpy(),
+        "elongated": surface["elongated"].to_numpy(),
+        "log_tokens": np.log1p(per_text(np.ones(len(rows)))),
+        "has_link": surface["has_link"].to_numpy(),
+        "has_user": surface["has_user"].to_numpy(),
+    }
+    return np.column_stack([columns[name] for name in LEXICON_FEATURES])
 
 
 def featurize(texts: pl.Series) -> Features:
-    tokens = token_frame(texts)
+    tokens = tokenize(texts)
     return Features(ngrams=ngram_counts(tokens, len(texts)), lexicon=lexicon_scores(tokens, texts))
 
 
 @functools.cache
 def hash_fingerprint() -> str:
-    """What the feature hashing gives for fixed tokens, with the lexicon version."""
-    probe = pl.Series(["good", "not good", "~bad", "😀", "xurl xuser"])
-    hashed = probe.hash(seed=HASH_SEED).to_list()
-    text = ",".join(str(h) for h in hashed) + f"|{HASH_BITS}|{lexicon.fingerprint()}"
+    """What the feature hashing gives for fixed texts, the lexicon features' names and the
+    lexicon version: any change makes models trained before it refuse to load."""
+    probe = pl.Series(["good", "not good at all", "no, bad", "😀 :)", "@a http://b"])
+    counts = ngram_counts(tokenize(probe), len(probe)).tocoo()
+    cells = ",".join(f"{r}:{c}" for r, c in sorted(zip(counts.row, counts.col, strict=True)))
+    text = f"{cells}|{HASH_BITS}|{','.join(LEXICON_FEATURES)}|{lexicon.fingerprint()}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
