@@ -7,7 +7,7 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo test lint format eval clean-data
+.PHONY: install demo test lint format eval bench clean-data
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -37,9 +37,13 @@ format: install
 test: lint
 	$(BIN)/pytest
 
-# Accuracy of the out-of-the-box sentiment model on the real, human-labelled sets in ../shared/data.
+# Accuracy on the real, human-labelled sets in ../shared/data, next to VADER, TextBlob and TF-IDF.
 eval: install
-	$(BIN)/python -m transforms.real_eval
+	$(BIN)/python -m transforms.real_eval --json data/eval.json
+
+# Every stage timed on a generated day of one million posts (docs/performance.md).
+bench: install
+	$(BIN)/listener bench --posts 1000000 --json data/bench.json
 
 clean-data:
 	rm -rf data

@@ -167,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run_bench(args.posts, args.keep)
     print_report(report)
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2))
     return 0
 

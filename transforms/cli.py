@@ -11,6 +11,7 @@
     listener label-queue [--task sentiment|intent|relevance] [--size 200] --out FILE
     listener evaluate --model DIR|default [--task T] --labels FILE --text-column COL
                       --label-column COL
+    listener bench [--posts 1000000] [--json FILE]  # every stage timed, with peak memory
 
 Every command takes `--config FILE` (default: $LISTENER_CONFIG or config/listener.yml), before or
 after the command name.
@@ -140,6 +141,17 @@ def cmd_label_queue(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, config: Config) -> int:
+    from transforms.bench import print_report, run_bench
+
+    report = run_bench(args.posts, Path(args.keep) if args.keep else None)
+    print_report(report)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
 def _classifier(config: Config, model: str, task: str | None):
     """The classifier in a model directory, or the out-of-the-box one of the task (`default`)."""
     from transforms.classify import ensure_default_models, load_classifier, task_dir
@@ -211,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     queue.add_argument("--size", type=int, default=200, help="how many posts")
     queue.add_argument("--out", required=True, help="CSV file to write")
     queue.set_defaults(func=cmd_label_queue)
+    bench = commands.add_parser("bench", help="time every stage on generated posts")
+    bench.add_argument("--posts", type=int, default=1_000_000, help="posts in the generated day")
+    bench.add_argument("--json", help="also write every figure to this file")
+    bench.add_argument("--keep", help="keep the generated data in this folder")
+    bench.set_defaults(func=cmd_bench)
     for command in commands.choices.values():
         # `listener run --config F` reads as well as `listener --config F run`.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config YAML")

@@ -113,8 +113,9 @@ def intent_prior(texts: pl.Series, features: Features) -> np.ndarray:
     praise = hits["praise"].to_numpy().astype(float)
     question = hits["question"].to_numpy().astype(float)
     scores = {
-        # A problem word in a post that is not positive, or a clearly negative post.
-        "complaint": 1.6 * np.minimum(complaint, 2) * (polarity < 0.3)
+        # A problem word in a post that is not clearly positive ("please fix" reads positive to
+        # the lexicon), or a clearly negative post.
+        "complaint": 1.6 * np.minimum(complaint, 2) * (polarity < 0.5)
         + 1.2 * (polarity < -0.4)
         + 0.3 * np.minimum(negative, 3),
         "purchase_intent": 1.8 * np.minimum(purchase, 2) * (polarity > -0.4),

@@ -126,7 +126,7 @@ def cross_fit_self_training(teacher: Classifier, texts: pl.Series) -> tuple[np.n
     for half in (0, 1):
         train, score = np.flatnonzero(halves != half), np.flatnonzero(halves == half)
         student = self_train(teacher, texts.gather(train), subset(features, train))
-        classifier = Classifier(teacher.task, {"prior_weight": 0.0, "linear": student.linear.parts})
+        classifier = student.classifier()
         labels[score], proba[score] = classifier.predict(
             texts.gather(score), subset(features, score)
         )
@@ -344,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(extra), flush=True)
     print("\nsentiment macro-F1\n" + summary_table(reports))
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(reports, indent=2))
     return 0
 

@@ -46,7 +46,8 @@ class LinearTextModel:
     def _matrix(self, features: Features) -> sparse.csr_matrix:
         kept = keep_columns(features.ngrams, self.parts["columns"])
         ngrams = self.parts["tfidf"].transform(kept)
-        scaled = self.parts["scaler"].transform(features.lexicon) * LEXICON_WEIGHT
+        weight = self.parts.get("lexicon_weight", LEXICON_WEIGHT)
+        scaled = self.parts["scaler"].transform(features.lexicon) * weight
         return sparse.hstack([ngrams, sparse.csr_matrix(scaled)], format="csr")
 
     def logits(self, features: Features) -> np.ndarray:
@@ -82,13 +83,21 @@ def fit_linear(
     labels: np.ndarray,
     c: float = DEFAULT_C,
     sample_weight: np.ndarray | None = None,
+    lexicon_weight: float = LEXICON_WEIGHT,
 ) -> LinearTextModel:
-    """Fit TF-IDF, scaler and the class-balanced logistic regression (temperature 1)."""
+    """Fit TF-IDF, scaler and the class-balanced logistic regression (temperature 1).
+    `lexicon_weight=0` makes a model of the n-grams alone."""
     columns = np.unique(features.ngrams.indices).astype(np.int64)
     tfidf = TfidfTransformer(sublinear_tf=True).fit(keep_columns(features.ngrams, columns))
     scaler = StandardScaler().fit(features.lexicon)
     model = LinearTextModel(
-        {"columns": columns, "tfidf": tfidf, "scaler": scaler, "temperature": 1.0}
+        {
+            "columns": columns,
+            "tfidf": tfidf,
+            "scaler": scaler,
+            "temperature": 1.0,
+            "lexicon_weight": lexicon_weight,
+        }  # fmt: skip
     )
     classifier = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
     model.parts["classifier"] = classifier.fit(

@@ -165,7 +165,7 @@ def train_self(
         raise LabelsError(str(exc)) from None
     if judge is None:
         judge, judge_name = reference_labels(config, task), "generated corpus (synthetic)"
-    candidate = Classifier(task, {"prior_weight": 0.0, "linear": result.linear.parts})
+    candidate = result.classifier()
     judge_features = featurize(judge["text"])
     truth = judge["label"].to_numpy().astype(str)
     candidate_f1 = macro_f1(truth, candidate.predict(judge["text"], judge_features)[0])

@@ -37,3 +37,31 @@ def test_most_uncertain_first_once_per_text_and_round_robin_over_days():
     assert queue["post_id"].to_list() == ["a", "e", "d"]
     assert queue["label"].null_count() == 3
     assert queue["predicted"].to_list() == ["negative"] * 3
+
+
+def test_relevance_queue_asks_the_matches_nearest_one_half(config):
+    from transforms import schema
+    from transforms.label_queue import write_label_queue
+
+    partition = config.data_dir / "clean" / f"day={D1}"
+    partition.mkdir(parents=True)
+    n = 3
+    values = {name: [None] * n for name in schema.CLASSIFIED_POST}
+    values.update(post_id=["a", "b", "c"], day=[D1] * n, is_english=[True] * n,
+                  text_clean=["nimbus again", "nimbus clouds", "@NimbusHelp hi"],
+                  content_hash=["1", "2", "3"])  # fmt: skip
+    pl.DataFrame(values, schema=schema.CLASSIFIED_POST).write_parquet(
+        partition / "classified.parquet"
+    )
+    pl.DataFrame(
+        {"post_id": ["a", "b", "c"], "brand": ["nimbus"] * 3,
+         "matched_by": ["alias", "alias", "handle"], "day": [D1] * 3,
+         "p_relevant": [0.55, 0.2, 0.95], "is_relevant": [True, False, True]},
+        schema=schema.POST_BRAND,
+    ).write_parquet(partition / "brands.parquet")  # fmt: skip
+    out = config.data_dir / "queue.csv"
+    assert write_label_queue(config, "relevance", 2, out) == 2
+    queue = pl.read_csv(out)
+    assert queue["post_id"].to_list() == ["a", "b"]
+    assert queue["brand"].to_list() == ["nimbus", "nimbus"]
+    assert queue["predicted"].to_list() == ["relevant", "irrelevant"]
