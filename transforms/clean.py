@@ -181,14 +181,14 @@ def brand_match_strength(texts: pl.Series, brands: list[Brand]) -> pl.Series:
 
 
 def day_context(
-    content: np.ndarray, signature: np.ndarray, author_id: pl.Series, is_repost: np.ndarray
+    content: np.ndarray, signature: np.ndarray, author: pl.Series, is_repost: np.ndarray
 ) -> pl.DataFrame:
     """Facts about each post that need the whole day (rows in the day's time order): whether it
     copies an earlier post, how far its text was copied, and its author's volume and copy share."""
     kinds = near_duplicates.duplicate_kinds(np.arange(len(content)), content, signature)
     frame = kinds.with_columns(
         content_hash=pl.Series(content).cast(pl.String),
-        author_id=author_id,
+        author_id=author,
         is_repost=pl.Series(is_repost, dtype=pl.Boolean),
     )
     copied = pl.col("exact") | pl.col("near") | pl.col("is_repost")
@@ -286,12 +286,19 @@ def clean_batch(
 
 
 def clean_posts(raw: pl.DataFrame, brands: list[Brand]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Clean raw posts held in memory (one batch is the whole day): tests, evaluation."""
+    """Clean raw posts held in memory, the same way clean_day cleans a day: tests, evaluation."""
     raw = raw.sort("created_at", "post_id")
-    content, signature = text_signatures(raw["text"])
-    reposts = raw["repost_of_post_id"].is_not_null().to_numpy()
-    context = day_context(content, signature, raw["author_id"], reposts)
-    return clean_batch(raw, brands, context)
+    plan = day_plan(raw.lazy().with_row_index("row"), raw.height)
+    return _clean_with_plan(raw.with_row_index("row"), plan, brands)
+
+
+def _clean_with_plan(
+    raw: pl.DataFrame, plan: pl.DataFrame, brands: list[Brand]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    # Superseded snapshots drop out here; the plan's facts join on `row`.
+    joined = raw.join(plan, on="row", how="inner", maintain_order="left")
+    context = joined.select(plan.columns[1:])
+    return clean_batch(joined.select(list(schema.RAW_POST)), brands, context)
 
 
 def _scan_raw(files: list[Path]) -> pl.LazyFrame:
@@ -312,34 +319,38 @@ def _batches(scan: pl.LazyFrame, total: int, columns: list[str], work=None) -> I
 
 def day_plan(scan: pl.LazyFrame, total: int) -> pl.DataFrame:
     """First pass over the day: which rows are posts' latest snapshots, in what time order, and
-    the day facts of each (day_context). Only narrow columns are kept: hashes, not texts."""
-    narrow_columns = ["row", "post_id", "created_at", "observed_at", "loaded_at", "batch_id",
-                      "author_id", "repost_of_post_id", "text"]  # fmt: skip
+    the day facts of each (day_context). Only narrow columns are kept, about 90 bytes a post:
+    ids as 64-bit hashes, times, the content hash and the MinHash signature, never the texts."""
+    narrow_columns = ["row", "post_id", "created_at", "observed_at", "loaded_at", "author_id",
+                      "repost_of_post_id", "text"]  # fmt: skip
+
+    def narrow(batch: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+        keys = batch.select(
+            "row", "created_at", "observed_at", "loaded_at",
+            post_key=pl.col("post_id").hash(seed=11),
+            author_key=pl.col("author_id").hash(seed=12),
+            is_repost=pl.col("repost_of_post_id").is_not_null(),
+        )  # fmt: skip
+        return keys, *text_signatures(batch["text"])
+
     parts, contents, signatures = [], [], []
-
-    def hashed(batch: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
-        return batch.drop("text"), *text_signatures(batch["text"])
-
-    for part, content, signature in _batches(scan, total, narrow_columns, hashed):
+    for part, content, signature in _batches(scan, total, narrow_columns, narrow):
         parts.append(part)
         contents.append(content)
         signatures.append(signature)
-    narrow = pl.concat(parts).with_columns(
-        _content=pl.Series(np.concatenate(contents)),
-        _position=pl.int_range(pl.len()),
-    )
+    keys = pl.concat(parts).with_columns(_position=pl.int_range(pl.len()))
     # The latest snapshot of each post wins (ties: the later load), then the day in time order.
     latest = (
-        narrow.sort("observed_at", "loaded_at", "batch_id", "row")
-        .unique("post_id", keep="last")
-        .sort("created_at", "post_id")
+        keys.sort("observed_at", "loaded_at", "row")
+        .unique("post_key", keep="last")
+        .sort("created_at", "post_key")
     )
-    signature = np.vstack(signatures)[latest["_position"].to_numpy()]
+    position = latest["_position"].to_numpy()
     context = day_context(
-        latest["_content"].to_numpy(),
-        signature,
-        latest["author_id"],
-        latest["repost_of_post_id"].is_not_null().to_numpy(),
+        np.concatenate(contents)[position],
+        np.vstack(signatures)[position],
+        latest["author_key"],
+        latest["is_repost"].to_numpy(),
     )
     return pl.concat([latest.select("row"), context], how="horizontal")
 
@@ -386,9 +397,6 @@ def _clean_batches(
     plan = day_plan(scan, total)
 
     def cleaned(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        # Superseded snapshots drop out here; the plan's facts join on `row`.
-        joined = raw.join(plan, on="row", how="inner", maintain_order="left")
-        context = joined.select(plan.columns[1:])
-        return clean_batch(joined.select(list(schema.RAW_POST)), brands, context)
+        return _clean_with_plan(raw, plan, brands)
 
     yield from _batches(scan, total, ["row", *schema.RAW_POST], cleaned)
