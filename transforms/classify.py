@@ -187,7 +187,34 @@ def classify_batch(
             for c in ("intent_confidence", *(f"p_{s}" for s in schema.SENTIMENT_LABELS))
         ]
     )
-    return out.select(list(schema.CLASSIFIED_POST)).cast(schema.CLASSIFIED_POST)
+    return out.select(list(schema.CLASSIFICATION)).cast(schema.CLASSIFICATION)
+
+
+def join_classifications(posts: pl.LazyFrame, classifications: pl.LazyFrame) -> pl.LazyFrame:
+    """Clean posts with what classification added: the classified posts later stages read."""
+    joined = posts.drop("exclusion_reason").join(
+        classifications, on="post_id", how="inner", maintain_order="left"
+    )
+    return joined.select(list(schema.CLASSIFIED_POST))
+
+
+def classified_day(config: Config, day: dt.date) -> pl.DataFrame:
+    """One day's classified posts (clean posts joined with their classifications)."""
+    partition = zones.clean_partition(config, day)
+    return join_classifications(
+        pl.scan_parquet(partition / "posts.parquet"),
+        pl.scan_parquet(partition / "classifications.parquet"),
+    ).collect()
+
+
+def classified_days(config: Config) -> pl.LazyFrame:
+    """Every classified day in the clean zone, lazily (label queue, training)."""
+    root = config.data_dir / "clean"
+    days = sorted(p.parent for p in root.glob("day=*/classifications.parquet"))
+    return join_classifications(
+        pl.scan_parquet([d / "posts.parquet" for d in days]),
+        pl.scan_parquet([d / "classifications.parquet" for d in days]),
+    )
 
 
 def _labels_and_proba(
@@ -245,20 +272,25 @@ def mark_irrelevant(posts: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
 def classify_posts(
     posts: pl.DataFrame, matches: pl.DataFrame, classifiers: dict[str, Classifier]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Classified posts and relevance-scored brand matches, in batches of BATCH_ROWS."""
+    """Classified posts and relevance-scored brand matches of posts held in memory, in batches
+    of BATCH_ROWS (tests, evaluation; the pipeline streams with classify_day)."""
     version = model_version(classifiers)
     if posts.height == 0:
         scored = relevance_of_matches(matches, posts, classifiers["relevance"])
-        return classify_batch(posts, classifiers, version), scored
-    outputs = list(
-        ordered_map(
-            lambda start: _classify_one(
-                posts.slice(start, BATCH_ROWS), matches.lazy(), classifiers, version
-            ),
-            range(0, posts.height, BATCH_ROWS),
+        classified = classify_batch(posts, classifiers, version)
+    else:
+        outputs = list(
+            ordered_map(
+                lambda start: _classify_one(
+                    posts.slice(start, BATCH_ROWS), matches.lazy(), classifiers, version
+                ),
+                range(0, posts.height, BATCH_ROWS),
+            )
         )
-    )
-    return pl.concat([o[0] for o in outputs]), pl.concat([o[1] for o in outputs])
+        classified = pl.concat([o[0] for o in outputs])
+        scored = pl.concat([o[1] for o in outputs])
+    joined = join_classifications(posts.lazy(), classified.lazy()).collect()
+    return joined, scored
 
 
 def _classify_one(
@@ -271,8 +303,10 @@ def _classify_one(
 
 
 def classify_day(config: Config, day: dt.date) -> dict[str, int]:
-    """Classify one day's clean posts, streamed in batches, into `classified.parquet` and
-    `brands.parquet` (both replaced atomically when the day is done)."""
+    """Classify one day's clean posts, streamed in batches, into `classifications.parquet` (what
+    classification adds to each post) and `brands.parquet` (brand matches with relevance), both
+    replaced atomically when the day is done. Only the columns it reads are read, and only what
+    it adds is written: rewriting every post's text would cost a fifth of the stage."""
     classifiers = current_classifiers(config)
     partition = zones.clean_partition(config, day)
     source = partition / "posts.parquet"
@@ -281,14 +315,17 @@ def classify_day(config: Config, day: dt.date) -> dict[str, int]:
     version = model_version(classifiers)
 
     def one(start: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-        posts = pl.scan_parquet(source).slice(start, BATCH_ROWS).collect()
+        posts = (
+            pl.scan_parquet(source).select(schema.CLASSIFY_INPUT).slice(start, BATCH_ROWS).collect()
+        )
         return _classify_one(posts, matches, classifiers, version)
 
     counts: dict[str, int] = {"posts": 0, "irrelevant_matches": 0}
     with tempfile.TemporaryDirectory(dir=partition, prefix=".classifying-") as tmp:
-        posts_out, brands_out = Path(tmp) / "classified.parquet", Path(tmp) / "brands.parquet"
+        posts_out = Path(tmp) / "classifications.parquet"
+        brands_out = Path(tmp) / "brands.parquet"
         with (
-            ParquetSink(posts_out, schema.CLASSIFIED_POST) as posts_sink,
+            ParquetSink(posts_out, schema.CLASSIFICATION) as posts_sink,
             ParquetSink(brands_out, schema.POST_BRAND) as brands_sink,
         ):
             for classified, scored in ordered_map(one, range(0, total, BATCH_ROWS)):
@@ -298,6 +335,6 @@ def classify_day(config: Config, day: dt.date) -> dict[str, int]:
                 counts["irrelevant_matches"] += int((~scored["is_relevant"]).sum())
                 for label, n in classified.group_by("sentiment").len().iter_rows():
                     counts[f"sentiment_{label}"] = counts.get(f"sentiment_{label}", 0) + n
-        replace_file_atomic(posts_out, partition / "classified.parquet")
+        replace_file_atomic(posts_out, partition / "classifications.parquet")
         replace_file_atomic(brands_out, partition / "brands.parquet")
     return counts

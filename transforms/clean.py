@@ -38,6 +38,7 @@ EMOJI_PATTERN = r"\p{Extended_Pictographic}|(?:^|\s)[:;=]-?[)(DPp](?:$|\s)"
 CASHTAG_PATTERN = r"\$[A-Za-z][A-Za-z.]{0,5}\b"
 CLICK_ID_PATTERN = r"[?&](?:fbclid|gclid|gbraid|wbraid|ttclid|msclkid|twclid|li_fat_id)=([^&\s#]+)"
 
+LOWER_TEXT = "_text_lower"
 BATCH_ROWS = 100_000  # raw rows per batch; up to parallel.WORKERS batches are in flight
 
 
@@ -45,6 +46,24 @@ def term_pattern(terms: list[str]) -> str:
     """Case-insensitive whole-word match of any of the terms."""
     alternatives = "|".join(regex_escape(t) for t in sorted(terms, key=len, reverse=True))
     return rf"(?i)(^|[^\w])({alternatives})([^\w]|$)"
+
+
+def lowercase_term_pattern(terms: list[str]) -> str:
+    """Whole-word match of any of the terms in already lowercased text. ASCII terms use ASCII word
+    boundaries, which let the regex engine run 4x faster than Unicode-aware ones."""
+    lowered = sorted({t.lower() for t in terms}, key=len, reverse=True)
+    alternatives = "|".join(regex_escape(t) for t in lowered)
+    if all(t.isascii() for t in lowered):
+        return rf"(?-u:\b)(?:{alternatives})(?-u:\b)"
+    return rf"(^|[^\w])(?:{alternatives})([^\w]|$)"
+
+
+def listed(column: str, values: list[str]) -> pl.Expr:
+    """Whether a space-separated, lowercase list column holds any of the values."""
+    if not values:
+        return pl.lit(False)
+    alternatives = "|".join(regex_escape(v.lower()) for v in values)
+    return pl.col(column).fill_null("").str.contains(rf"(?:^| )(?:{alternatives})(?: |$)")
 
 
 def normalize_text(text: pl.Expr) -> pl.Expr:
@@ -59,15 +78,14 @@ def normalize_text(text: pl.Expr) -> pl.Expr:
 def join_found(
     text: pl.Expr, pattern: str, lower: bool = False, declared: pl.Expr | None = None
 ) -> pl.Expr:
-    """Space-separated matches in the text, plus those the platform declared (deduplicated)."""
-    found = text.str.extract_all(pattern)
+    """Space-separated matches in the text, plus those the platform declared (deduplicated).
+    The declared values are appended to the text and found by the same pattern, so one
+    extraction covers both."""
     if declared is not None:
-        found = found.list.concat(declared.fill_null("").str.split(" ")).list.eval(
-            pl.element().filter(pl.element() != "")
-        )
+        text = pl.concat_str([text, declared], separator=" ", ignore_nulls=True)
     if lower:
-        found = found.list.eval(pl.element().str.to_lowercase())
-    return found.list.unique(maintain_order=True).list.join(" ")
+        text = text.str.to_lowercase()
+    return text.str.extract_all(pattern).list.unique(maintain_order=True).list.join(" ")
 
 
 def utm_param(name: str) -> pl.Expr:
@@ -115,19 +133,17 @@ def brand_match(brand: Brand) -> pl.Expr:
             .otherwise(None)
             .alias(f"_brand_{brand.slug}")
         )
-    mentions = pl.col("mentions").str.split(" ")
-    tags = pl.col("hashtags").str.split(" ")
-    by_handle = mentions.list.eval(
-        pl.element().is_in([h.lower() for h in brand.handles])
-    ).list.any()
-    by_hashtag = tags.list.eval(pl.element().is_in([t.lower() for t in brand.hashtags])).list.any()
-    text = pl.col("text_clean")
-    phrases = [a for a in brand.aliases if len(a.split()) > 1]
-    words = [a for a in brand.aliases if len(a.split()) == 1]
-    by_phrase = text.str.contains(term_pattern(phrases)) if phrases else pl.lit(False)
-    by_word = text.str.contains(term_pattern(words)) if words else pl.lit(False)
-    in_context = text.str.contains(term_pattern(brand.context)) if brand.context else pl.lit(False)
-    excluded = text.str.contains(term_pattern(brand.exclude)) if brand.exclude else pl.lit(False)
+    by_handle = listed("mentions", brand.handles)
+    by_hashtag = listed("hashtags", brand.hashtags)
+    lower = pl.col(LOWER_TEXT)  # text_clean, lowercased once per batch
+
+    def mentions_any(terms: list[str]) -> pl.Expr:
+        return lower.str.contains(lowercase_term_pattern(terms)) if terms else pl.lit(False)
+
+    by_phrase = mentions_any([a for a in brand.aliases if len(a.split()) > 1])
+    by_word = mentions_any([a for a in brand.aliases if len(a.split()) == 1])
+    in_context = mentions_any(brand.context)
+    excluded = mentions_any(brand.exclude)
     return (
         pl.when(by_handle)
         .then(pl.lit("handle"))
@@ -149,9 +165,11 @@ def brand_match(brand: Brand) -> pl.Expr:
 
 
 def entity_columns() -> dict[str, pl.Expr]:
-    """URLs, hashtags and mentions from the text plus those the platform declared."""
+    """URLs, hashtags and mentions from the text plus those the platform declared, and the
+    lowercased text that brand matching reads."""
     text = pl.col("text_clean")
     return {
+        LOWER_TEXT: text.str.to_lowercase(),
         "urls": join_found(text, URL_PATTERN, declared=pl.col("declared_urls")),
         "hashtags": join_found(text, HASHTAG_PATTERN, True, pl.col("declared_hashtags")),
         "mentions": join_found(text, MENTION_PATTERN, True, pl.col("declared_mentions")),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms import schema, zones
+from transforms import schema
 from transforms.config import Config
 from transforms.errors import ListenerError
 
@@ -23,13 +23,13 @@ RELEVANCE_COLUMNS = ["post_id", "day", "brand", "text", "predicted", "confidence
 
 
 def classified_posts(config: Config) -> pl.LazyFrame:
-    clean_root = zones.clean_partition(config, config.sample.start).parent
-    files = sorted(clean_root.glob("day=*/classified.parquet"))
-    if not files:
+    from transforms.classify import classified_days
+
+    if not any((config.data_dir / "clean").glob("day=*/classifications.parquet")):
         raise ListenerError(
             f"no classified posts under {config.data_dir / 'clean'}; run the pipeline first"
         )
-    return pl.scan_parquet(files)
+    return classified_days(config)
 
 
 def uncertainty(task: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

@@ -140,7 +140,9 @@ def with_probability_sum(frame: pl.DataFrame) -> pl.DataFrame:
 
 def gate_classified_day(config: Config, day: dt.date) -> GateResult:
     """Validate one day's classified posts; raise QualityGateError on a critical failure."""
-    frame = pl.read_parquet(zones.clean_partition(config, day) / "classified.parquet")
+    from transforms.classify import classified_day
+
+    frame = classified_day(config, day)
     frame = with_probability_sum(frame).with_columns(
         text_length=pl.col("text").str.len_chars(),
         p_sum=pl.when(pl.col("sentiment") == "unknown").then(None).otherwise(pl.col("p_sum")),

@@ -169,6 +169,16 @@ BRAND_MATCH: dict[str, pl.DataType] = {
 }
 
 # ... and after the relevance classifier (transforms/classify.py): what the warehouse loads.
+# What classification adds to a clean post (clean/day=<d>/classifications.parquet); a classified
+# post is the clean post joined with these on post_id (transforms/classify.py classified_day).
+CLASSIFICATION: dict[str, pl.DataType] = {
+    "post_id": pl.String(),
+    "exclusion_reason": pl.String(),  # the clean post's, or `irrelevant` (classify adds it)
+    **{c: CLASSIFIED_POST[c] for c in CLASSIFIED_POST if c not in CLEAN_POST},
+}
+# The clean columns classification reads.
+CLASSIFY_INPUT = ("post_id", "text_clean", "is_english", "exclusion_reason")
+
 POST_BRAND: dict[str, pl.DataType] = {
     **BRAND_MATCH,
     "p_relevant": pl.Float64(),  # probability that the post is about the brand

@@ -137,12 +137,14 @@ def audit_rows(manifests: list[raw_zone.Manifest]) -> pl.DataFrame:
 
 
 def load_day(config: Config, day: dt.date) -> dict[str, int]:
+    from transforms.classify import classified_day
+
     """Load one gated day into `raw`: posts, brand matches, engagement snapshots, quarantine,
     the day's batch manifests and the funnel tables, in one transaction."""
     partition = zones.clean_partition(config, day)
     sources = [s.name for s in config.sources]
     tables = {
-        "posts": pl.read_parquet(partition / "classified.parquet"),
+        "posts": classified_day(config, day),
         "post_brands": pl.read_parquet(partition / "brands.parquet"),
         "post_snapshots": raw_zone.snapshots(raw_zone.day_posts(config, sources, day)),
         "quarantine": raw_zone.day_quarantine(config, sources, day),

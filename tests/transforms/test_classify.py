@@ -182,3 +182,14 @@ def test_a_trained_relevance_model_decides_alias_only_matches(config):
     )  # fmt: skip
     scored = relevance_of_matches(matches, frame, relevance)
     assert scored["is_relevant"].to_list() == [True, False]
+
+
+def test_fast_logits_equal_the_scikit_learn_transforms():
+    from transforms.generate import labelled_corpus
+
+    corpus = labelled_corpus(600, 3)
+    model = fit_linear(featurize(corpus["text"]), corpus["intent"].to_numpy())
+    texts = pl.Series(["", "hello", "worst outage ever, fix it", *corpus["text"].to_list()[:20]])
+    features = featurize(texts)
+    reference = model.parts["classifier"].decision_function(model._matrix(features))
+    assert np.allclose(model.logits(features), reference, atol=1e-12)

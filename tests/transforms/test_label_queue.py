@@ -50,9 +50,9 @@ def test_relevance_queue_asks_the_matches_nearest_one_half(config):
     values.update(post_id=["a", "b", "c"], day=[D1] * n, is_english=[True] * n,
                   text_clean=["nimbus again", "nimbus clouds", "@NimbusHelp hi"],
                   content_hash=["1", "2", "3"])  # fmt: skip
-    pl.DataFrame(values, schema=schema.CLASSIFIED_POST).write_parquet(
-        partition / "classified.parquet"
-    )
+    posts = pl.DataFrame(values, schema=schema.CLASSIFIED_POST)
+    posts.select(list(schema.CLEAN_POST)).write_parquet(partition / "posts.parquet")
+    posts.select(list(schema.CLASSIFICATION)).write_parquet(partition / "classifications.parquet")
     pl.DataFrame(
         {"post_id": ["a", "b", "c"], "brand": ["nimbus"] * 3,
          "matched_by": ["alias", "alias", "handle"], "day": [D1] * 3,

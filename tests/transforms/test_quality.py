@@ -73,9 +73,13 @@ def test_gate_raises_with_the_report_location(config):
     day = dt.date(2026, 10, 5)
     frame = classified(sentiment=["furious"] * 20).drop("p_sum", "text_length")
     frame = frame.with_columns(text=pl.lit("hello there"))
-    path = zones.clean_partition(config, day) / "classified.parquet"
-    path.parent.mkdir(parents=True)
-    frame.write_parquet(path)
+    full = frame.with_columns(
+        [pl.lit(None).alias(c) for c in schema.CLASSIFIED_POST if c not in frame.columns]
+    ).cast(schema.CLASSIFIED_POST)
+    partition = zones.clean_partition(config, day)
+    partition.mkdir(parents=True)
+    full.select(list(schema.CLEAN_POST)).write_parquet(partition / "posts.parquet")
+    full.select(list(schema.CLASSIFICATION)).write_parquet(partition / "classifications.parquet")
     with pytest.raises(QualityGateError) as error:
         gate_classified_day(config, day)
     assert "expect_column_values_to_be_in_set sentiment" in str(error.value)
