@@ -120,4 +120,4 @@ def self_train(
 
 
 def subset(features: Features, rows: np.ndarray) -> Features:
-    return Features(ngrams=features.ngrams[rows], lexicon=features.lexicon[rows])
+    return features.subset(rows)

@@ -54,11 +54,81 @@ LEXICON_FEATURES = (
 
 
 @dataclass(frozen=True)
-class Features:
-    """Features of a batch of texts, one row per text."""
+class NgramEntries:
+    """Every hashed n-gram occurrence in a batch: the text it is in and its column."""
 
-    ngrams: sparse.csr_matrix  # raw counts of hashed n-grams (n x 2^HASH_BITS)
-    lexicon: np.ndarray  # dense lexicon scores (n x len(LEXICON_FEATURES))
+    rows: np.ndarray  # int64, the text of each occurrence, non-decreasing
+    columns: np.ndarray  # int64, in [0, 2^HASH_BITS)
+    n_rows: int
+
+    def counts(self, keep: np.ndarray | None = None) -> sparse.csr_matrix:
+        """Counts per text x column; with `keep` (sorted column ids), only those columns,
+        renumbered 0..len(keep)-1. Restricting before counting is what makes prediction cheap:
+        a model knows a few thousand columns, a batch has millions of occurrences."""
+        rows, columns, width = self.rows, self.columns, 1 << HASH_BITS
+        if keep is not None:
+            lookup = np.full(width, -1, dtype=np.int64)
+            lookup[keep] = np.arange(len(keep))
+            columns = lookup[columns]
+            known = columns >= 0
+            rows, columns, width = rows[known], columns[known], len(keep)
+        # Rows are in order, so the CSR is built directly; repeated n-grams are then summed.
+        indptr = np.zeros(self.n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n_rows), out=indptr[1:])
+        ones = np.ones(len(rows), dtype=np.float64)
+        counts = sparse.csr_matrix((ones, columns, indptr), shape=(self.n_rows, width))
+        counts.sum_duplicates()
+        return counts
+
+
+def keep_columns(counts: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
+    """The counts restricted to `columns` (sorted hashed column ids), renumbered 0..k-1."""
+    lookup = np.full(counts.shape[1], -1, dtype=np.int64)
+    lookup[columns] = np.arange(len(columns))
+    new_index = lookup[counts.indices]
+    kept = new_index >= 0
+    # Rows keep their order and each row's entries stay sorted: the CSR is built directly.
+    row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    indptr = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of[kept], minlength=counts.shape[0]), out=indptr[1:])
+    return sparse.csr_matrix(
+        (counts.data[kept], new_index[kept], indptr), shape=(counts.shape[0], len(columns))
+    )
+
+
+class Features:
+    """Features of a batch of texts, one row per text: lexicon scores, and hashed n-gram counts
+    built only when asked for (training needs all 2^HASH_BITS columns, prediction only the
+    model's own: `ngrams_in`)."""
+
+    def __init__(
+        self,
+        lexicon: np.ndarray,
+        entries: NgramEntries | None = None,
+        ngrams: sparse.csr_matrix | None = None,
+    ) -> None:
+        if entries is None and ngrams is None:
+            raise ValueError("Features need n-gram entries or an n-gram matrix")
+        self.lexicon = lexicon  # dense lexicon scores (n x len(LEXICON_FEATURES))
+        self._entries = entries
+        self._ngrams = ngrams
+
+    @property
+    def ngrams(self) -> sparse.csr_matrix:
+        """Raw counts of hashed n-grams (n x 2^HASH_BITS)."""
+        if self._ngrams is None:
+            assert self._entries is not None
+            self._ngrams = self._entries.counts()
+        return self._ngrams
+
+    def ngrams_in(self, columns: np.ndarray) -> sparse.csr_matrix:
+        """Counts of the given (sorted) hashed columns only, renumbered 0..len(columns)-1."""
+        if self._entries is not None and self._ngrams is None:
+            return self._entries.counts(columns)
+        return keep_columns(self.ngrams, columns)
+
+    def subset(self, rows: np.ndarray) -> Features:
+        return Features(lexicon=self.lexicon[rows], ngrams=self.ngrams[rows])
 
     @property
     def compound(self) -> np.ndarray:
@@ -115,14 +185,6 @@ def _is_in(hashes: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
     return table[position] == hashes
 
 
-def _shift(values: np.ndarray, k: int, fill: bool | int = False) -> np.ndarray:
-    """values[i - k] at position i (fill for the first k)."""
-    out = np.empty_like(values)
-    out[:k] = fill
-    out[k:] = values[:-k]
-    return out
-
-
 def token_kinds(hashes: np.ndarray) -> dict[str, np.ndarray]:
     """Per token: each TOKEN_KINDS flag and the lexicon valence. Looked up once per distinct
     token (a batch has thousands, not millions) and joined back, which is 10x faster than
@@ -140,6 +202,24 @@ def token_kinds(hashes: np.ndarray) -> dict[str, np.ndarray]:
     return {name: joined[name].to_numpy() for name in columns}
 
 
+def negation_scope(rows: np.ndarray, is_negator: np.ndarray, is_break: np.ndarray) -> np.ndarray:
+    """Tokens flipped by a negator: up to NEGATION_SCOPE tokens after it, in the same text, with
+    no clause break in between (the break itself is not flipped). Worked out from the negators'
+    positions, which are few, rather than over every token."""
+    negated = np.zeros(len(rows), dtype=bool)
+    negators = np.flatnonzero(is_negator)
+    breaks = np.flatnonzero(is_break)
+    breaks_up_to_negator = np.searchsorted(breaks, negators, side="right")
+    for k in range(1, NEGATION_SCOPE + 1):
+        target = negators + k
+        inside = target < len(rows)
+        source, target = negators[inside], target[inside]
+        clear = np.searchsorted(breaks, target, side="right") == breaks_up_to_negator[inside]
+        same_text = rows[target] == rows[source]
+        negated[target[clear & same_text]] = True
+    return negated
+
+
 def tokenize(texts: pl.Series) -> Tokens:
     """Tokens of each text, with negation marked: a negator up to NEGATION_SCOPE tokens back, in
     the same clause of the same text, flips a token."""
@@ -155,13 +235,7 @@ def tokenize(texts: pl.Series) -> Tokens:
     rows = exploded["row"].to_numpy()
     hashes = hash_tokens(exploded["token"])
     kinds = token_kinds(hashes)
-    is_negator, is_break = kinds["negator"], kinds["break"]
-    negated = np.zeros(len(rows), dtype=bool)
-    broken = np.zeros(len(rows), dtype=bool)  # a clause break between position and k back
-    for k in range(1, NEGATION_SCOPE + 1):
-        broken |= _shift(is_break, k - 1) if k > 1 else is_break
-        same_row = _shift(rows.astype(np.int64), k, -1) == rows
-        negated |= _shift(is_negator, k) & same_row & ~broken
+    negated = negation_scope(rows, kinds["negator"], kinds["break"])
     kept = ~kinds["dropped"]
     return Tokens(
         rows=rows[kept],
@@ -171,19 +245,27 @@ def tokenize(texts: pl.Series) -> Tokens:
     )
 
 
-def ngram_counts(tokens: Tokens, n_rows: int) -> sparse.csr_matrix:
-    """Hashed unigram and bigram counts; a negated word is its own feature ('not good')."""
+def ngram_entries(tokens: Tokens, n_rows: int) -> NgramEntries:
+    """Hashed unigrams and bigrams in text order (each token's unigram, then its bigram with the
+    next token of the same text); a negated word is its own feature ('not good')."""
+    n = len(tokens.rows)
     with np.errstate(over="ignore"):
         unigrams = np.where(tokens.negated, tokens.hashes ^ _NEGATED_SALT, tokens.hashes)
-        same_row = tokens.rows[1:] == tokens.rows[:-1]
-        bigrams = (tokens.hashes[:-1] * _BIGRAM_MULTIPLIER + tokens.hashes[1:])[same_row]
+        bigrams = tokens.hashes[:-1] * _BIGRAM_MULTIPLIER + tokens.hashes[1:]
+    hashes = np.zeros(2 * n, dtype=np.uint64)
+    hashes[0::2], hashes[1:-1:2] = unigrams, bigrams
+    valid = np.ones(2 * n, dtype=bool)
+    valid[1:-1:2] = tokens.rows[1:] == tokens.rows[:-1]
+    valid[-1:] = False  # the last token has no next token
     mask = np.uint64((1 << HASH_BITS) - 1)
-    columns = (np.concatenate([unigrams, bigrams]) & mask).astype(np.int64)
-    rows = np.concatenate([tokens.rows, tokens.rows[:-1][same_row]])
-    counts = sparse.coo_matrix(
-        (np.ones(len(rows), dtype=np.float64), (rows, columns)), shape=(n_rows, int(mask) + 1)
-    )
-    return counts.tocsr()
+    columns = (hashes[valid] & mask).astype(np.int64)
+    rows = np.repeat(tokens.rows.astype(np.int64), 2)[valid]
+    return NgramEntries(rows=rows, columns=columns, n_rows=n_rows)
+
+
+def ngram_counts(tokens: Tokens, n_rows: int) -> sparse.csr_matrix:
+    """Hashed unigram and bigram counts (n_rows x 2^HASH_BITS)."""
+    return ngram_entries(tokens, n_rows).counts()
 
 
 @functools.cache
@@ -195,44 +277,60 @@ def _valence_lookup() -> tuple[np.ndarray, np.ndarray]:
     return hashes[order], table["valence"].to_numpy()[order]
 
 
-def opinion_force(tokens: Tokens) -> np.ndarray:
-    """Each token's valence after boosters, dampeners, negation and contrast (0 if no opinion)."""
-    if len(tokens.rows) == 0:
-        return np.zeros(0)
-    valence = tokens.kinds["valence"]
-    previous_same_row = _shift(tokens.rows.astype(np.int64), 1, -1) == tokens.rows
-    boost = _shift(tokens.kinds["booster"], 1) & previous_same_row
-    dampen = _shift(tokens.kinds["dampener"], 1) & previous_same_row
+@dataclass(frozen=True)
+class Opinions:
+    """The opinion words of a batch (tokens the lexicon gives a valence), about one token in
+    ten: the features below are computed over these, not over every token."""
+
+    rows: np.ndarray  # the text of each opinion word, non-decreasing
+    force: np.ndarray  # its valence after boosters, dampeners, negation and contrast
+    negated: np.ndarray  # bool
+
+
+def opinion_force(tokens: Tokens, n_rows: int) -> Opinions:
+    """Each opinion word's force: valence, boosted or dampened by the word before it, flipped
+    and weakened by negation, weighed by contrast ("ok but awful")."""
+    at = np.flatnonzero(tokens.kinds["valence"] != 0)
+    rows = tokens.rows[at]
+    valence = tokens.kinds["valence"][at]
+    before = np.maximum(at - 1, 0)
+    previous_same_row = (at > 0) & (tokens.rows[before] == rows)
+    boost = tokens.kinds["booster"][before] & previous_same_row
+    dampen = tokens.kinds["dampener"][before] & previous_same_row
     step = lexicon.BOOSTER_STEP * (boost.astype(float) - dampen.astype(float))
-    force = np.where(valence != 0, valence + np.sign(valence) * step, 0.0)
-    force = np.where(tokens.negated, force * lexicon.NEGATION_FACTOR, force)
+    force = valence + np.sign(valence) * step
+    negated = tokens.negated[at]
+    force = np.where(negated, force * lexicon.NEGATION_FACTOR, force)
     # Contrast: opinions before the first "but" of a text weigh less, after it more.
-    contrast = tokens.kinds["contrast"].astype(np.int64)
-    seen = np.cumsum(contrast)
-    starts = np.flatnonzero(np.r_[True, tokens.rows[1:] != tokens.rows[:-1]])
-    lengths = np.diff(np.r_[starts, len(tokens.rows)])
-    before_text = np.repeat(seen[starts] - contrast[starts], lengths)
-    in_text = np.repeat(np.add.reduceat(contrast, starts), lengths)
-    seen_in_text = seen - before_text
+    contrast_at = np.flatnonzero(tokens.kinds["contrast"])
+    contrasts_in_text = np.bincount(tokens.rows[contrast_at], minlength=n_rows)[rows]
+    text_start = np.searchsorted(tokens.rows, rows, side="left")
+    seen_in_text = np.searchsorted(contrast_at, at, side="right") - np.searchsorted(
+        contrast_at, text_start, side="left"
+    )
     weight = np.where(
-        in_text == 0,
+        contrasts_in_text == 0,
         1.0,
         np.where(seen_in_text == 0, lexicon.BEFORE_CONTRAST, lexicon.AFTER_CONTRAST),
     )
-    return force * weight
+    return Opinions(rows=rows, force=force * weight, negated=negated)
 
 
 def lexicon_scores(tokens: Tokens, texts: pl.Series) -> np.ndarray:
     """The LEXICON_FEATURES matrix for a batch (rows in text order)."""
     n = len(texts)
-    force = opinion_force(tokens)
-    rows = tokens.rows
+    opinions = opinion_force(tokens, n)
+    force = opinions.force
 
     def per_text(values: np.ndarray) -> np.ndarray:
-        return np.bincount(rows, weights=values, minlength=n)
+        return np.bincount(opinions.rows, weights=values, minlength=n)
+
+    def count_per_text(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(tokens.rows[flags], minlength=n).astype(float)
 
     def per_text_max(values: np.ndarray) -> np.ndarray:
         out = np.zeros(n)
+        rows = opinions.rows
         if len(rows):
             starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
             out[rows[starts]] = np.maximum.reduceat(values, starts)
@@ -240,9 +338,7 @@ def lexicon_scores(tokens: Tokens, texts: pl.Series) -> np.ndarray:
 
     positive = per_text(np.maximum(force, 0.0))
     negative = per_text(np.maximum(-force, 0.0))
-    exclamations = np.minimum(
-        per_text(_is_in(tokens.hashes, ("!",)).astype(float)), MAX_EXCLAMATIONS
-    )
+    exclamations = np.minimum(count_per_text(tokens.kinds["exclamation"]), MAX_EXCLAMATIONS)
     raw = positive - negative
     total = raw + np.sign(raw) * exclamations * EXCLAMATION_STEP
     text = pl.col("text").fill_null("")
@@ -260,14 +356,14 @@ def lexicon_scores(tokens: Tokens, texts: pl.Series) -> np.ndarray:
         "compound": total / np.sqrt(total * total + COMPOUND_ALPHA),
         "positive_words": per_text((force > 0).astype(float)),
         "negative_words": per_text((force < 0).astype(float)),
-        "negated_opinions": per_text(((force != 0) & tokens.negated).astype(float)),
+        "negated_opinions": per_text(((force != 0) & opinions.negated).astype(float)),
         "strongest_positive": per_text_max(force),
         "strongest_negative": per_text_max(-force),
         "exclamations": exclamations,
-        "has_question": (per_text(tokens.kinds["question"].astype(float)) > 0).astype(float),
+        "has_question": (count_per_text(tokens.kinds["question"]) > 0).astype(float),
         "shouted_words": surface["shouted"].to_numpy(),
         "elongated": surface["elongated"].to_numpy(),
-        "log_tokens": np.log1p(per_text(np.ones(len(rows)))),
+        "log_tokens": np.log1p(np.bincount(tokens.rows, minlength=n).astype(float)),
         "has_link": surface["has_link"].to_numpy(),
         "has_user": surface["has_user"].to_numpy(),
     }
@@ -276,7 +372,9 @@ def lexicon_scores(tokens: Tokens, texts: pl.Series) -> np.ndarray:
 
 def featurize(texts: pl.Series) -> Features:
     tokens = tokenize(texts)
-    return Features(ngrams=ngram_counts(tokens, len(texts)), lexicon=lexicon_scores(tokens, texts))
+    return Features(
+        lexicon=lexicon_scores(tokens, texts), entries=ngram_entries(tokens, len(texts))
+    )
 
 
 @functools.cache

@@ -44,7 +44,7 @@ class LinearTextModel:
         return [str(c) for c in self.parts["classifier"].classes_]
 
     def _matrix(self, features: Features) -> sparse.csr_matrix:
-        kept = keep_columns(features.ngrams, self.parts["columns"])
+        kept = features.ngrams_in(self.parts["columns"])
         ngrams = self.parts["tfidf"].transform(kept)
         weight = self.parts.get("lexicon_weight", LEXICON_WEIGHT)
         scaled = self.parts["scaler"].transform(features.lexicon) * weight
@@ -55,7 +55,7 @@ class LinearTextModel:
         the scikit-learn transforms (sublinear tf, idf, l2 norm, standardization, linear layer),
         without building the stacked matrix (3x faster on large batches)."""
         tfidf, scaler, classifier = (self.parts[k] for k in ("tfidf", "scaler", "classifier"))
-        kept = keep_columns(features.ngrams, self.parts["columns"])
+        kept = features.ngrams_in(self.parts["columns"])
         rows = np.repeat(np.arange(kept.shape[0]), np.diff(kept.indptr))
         values = (1.0 + np.log(kept.data)) * tfidf.idf_[kept.indices]
         norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=kept.shape[0]))
@@ -79,21 +79,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def keep_columns(counts: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
-    """The counts restricted to `columns` (sorted hashed column ids), renumbered 0..k-1."""
-    lookup = np.full(counts.shape[1], -1, dtype=np.int64)
-    lookup[columns] = np.arange(len(columns))
-    new_index = lookup[counts.indices]
-    kept = new_index >= 0
-    # Rows keep their order and each row's entries stay sorted: the CSR is built directly.
-    row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-    indptr = np.zeros(counts.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of[kept], minlength=counts.shape[0]), out=indptr[1:])
-    return sparse.csr_matrix(
-        (counts.data[kept], new_index[kept], indptr), shape=(counts.shape[0], len(columns))
-    )
-
-
 def fit_linear(
     features: Features,
     labels: np.ndarray,
@@ -104,7 +89,7 @@ def fit_linear(
     """Fit TF-IDF, scaler and the class-balanced logistic regression (temperature 1).
     `lexicon_weight=0` makes a model of the n-grams alone."""
     columns = np.unique(features.ngrams.indices).astype(np.int64)
-    tfidf = TfidfTransformer(sublinear_tf=True).fit(keep_columns(features.ngrams, columns))
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(features.ngrams_in(columns))
     scaler = StandardScaler().fit(features.lexicon)
     model = LinearTextModel(
         {

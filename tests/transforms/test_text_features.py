@@ -8,6 +8,7 @@ from transforms.text_features import (
     featurize,
     hash_fingerprint,
     hash_tokens,
+    keep_columns,
     tokenize,
 )
 
@@ -77,3 +78,26 @@ def test_empty_batch_and_fingerprint():
     assert features.ngrams.shape[0] == 0 and features.lexicon.shape == (0, len(LEXICON_FEATURES))
     assert hash_fingerprint() == hash_fingerprint() and len(hash_fingerprint()) == 16
     assert hash_tokens(pl.Series(["good"]))[0] == hash_tokens(pl.Series(["good"]))[0]
+
+
+def test_negation_stops_at_the_end_of_a_text():
+    tokens = tokenize(pl.Series(["this is not", "good at all"]))
+    assert not tokens.negated.any()
+
+
+def test_counts_of_a_models_columns_equal_the_full_counts_restricted():
+    texts = pl.Series(["not good, not good at all", "great great great", "", "bad :( 😠 #fail"])
+    features = featurize(texts)
+    keep = np.unique(featurize(pl.Series(["good great", "not good", "bad"])).ngrams.indices)
+    restricted = features.ngrams_in(keep)
+    expected = keep_columns(featurize(texts).ngrams, keep)
+    assert restricted.shape == (4, len(keep)) and restricted.nnz > 0
+    assert (restricted != expected).nnz == 0
+
+
+def test_opinion_features_follow_boosters_contrast_and_exclamations():
+    base, boosted, contrasted, shouted = featurize(
+        pl.Series(["good", "very good", "good but awful", "good!!"])
+    ).compound
+    assert boosted > base > 0 and shouted > base
+    assert contrasted < 0  # the opinion after "but" weighs more
