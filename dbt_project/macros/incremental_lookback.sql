@@ -1,0 +1,18 @@
+{#
+    The rows an incremental model rebuilds: everything on a full refresh, and on an incremental run
+    the days from `incremental_lookback_days` before the newest day the model already holds. Used
+    with incremental_strategy='delete+insert' and unique_key = the day column, so every rebuilt
+    day replaces the old one as a whole (late posts and newer engagement counts land in it).
+
+        where {{ incremental_lookback('day') }}
+#}
+{% macro incremental_lookback(column='day') -%}
+    {%- if is_incremental() -%}
+        {{ column }} >= (
+            select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ column ~ ')') }}
+            from {{ this }}
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
