@@ -29,7 +29,10 @@ voice_posts as (
         day,
         platform,
         coalesce(sentiment, 'unknown') as sentiment,
-        coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0) as engagement
+        coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0) as engagement,
+        -- reach: the impressions where the platform reports them, else the author's followers
+        coalesce(impressions, author_followers, 0) as reach,
+        impressions is not null as reach_from_impressions
 
     from posts
 
@@ -63,7 +66,9 @@ joined as (
         voice_posts.day,
         voice_posts.platform,
         voice_posts.sentiment,
-        voice_posts.engagement
+        voice_posts.engagement,
+        voice_posts.reach,
+        voice_posts.reach_from_impressions
 
     from post_brand_pairs
 

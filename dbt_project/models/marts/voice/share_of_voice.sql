@@ -1,11 +1,26 @@
 -- Share of voice per day x platform x brand over the competitive set (every brand in
--- stg_listener__brands). The day total across platforms is in share_of_voice_daily.
+-- stg_listener__brands). The day total across platforms is in share_of_voice_daily, weeks and
+-- months in share_of_voice_periods.
+--
+-- Incremental: each run rebuilds whole days from `incremental_lookback_days` before the newest day
+-- already built (late posts and newer engagement counts land in their day), and replaces them.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='day',
+        on_schema_change='fail'
+    )
+}}
 
 with
 
 brand_mentions as (
 
     select * from {{ ref('int_brand_mentions_aggregated') }}
+
+    where {{ incremental_lookback('day') }}
 
 ),
 
@@ -19,8 +34,10 @@ final as (
         is_tracked,
         mentions,
         engagement,
+        reach,
         {{ share_of_total('mentions', ['day', 'platform']) }} as share_of_mentions,
         {{ share_of_total('engagement', ['day', 'platform']) }} as share_of_engagement,
+        {{ share_of_total('reach', ['day', 'platform']) }} as share_of_reach,
         positive_mentions,
         {{ share_of_total('positive_mentions', ['day', 'platform']) }} as share_of_positive_voice
 
