@@ -92,7 +92,19 @@ renamed as (
         -- timestamps
         cast(created_at as timestamp) as created_at,
         cast(observed_at as timestamp) as observed_at,
-        cast(first_seen_day as date) as day
+        cast(first_seen_day as date) as first_seen_day,
+        -- the day the post counts on: the day it was written, for a post that arrives late (but at
+        -- most incremental_lookback_days late, so that incremental marts rebuild that day), else
+        -- the day it was first seen
+        cast(
+            case
+                when created_at is null then first_seen_day
+                when cast(created_at as date) > first_seen_day then first_seen_day
+                when cast(created_at as date) < {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'first_seen_day') }}
+                    then {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'first_seen_day') }}
+                else cast(created_at as date)
+            end
+        as date) as day
 
     from latest
 
