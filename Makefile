@@ -7,7 +7,7 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo test lint format eval bench clean-data
+.PHONY: install demo docs test lint format eval bench clean-data
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -25,6 +25,10 @@ demo: install
 	$(BIN)/listener generate
 	$(BIN)/listener run
 	$(BIN)/listener summary
+
+# The dbt docs site (models, columns, tests, lineage, catalog) of the demo warehouse, as one page.
+docs: install
+	$(BIN)/listener docs
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,9 @@ exactly the same marts."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
+import shutil
 import statistics
 
 import duckdb
@@ -164,3 +167,155 @@ def test_label_queue_feeds_training(pipeline_run, tmp_path, capsys):
                      "--label-column", "label", "--out", str(model)]) == 0  # fmt: skip
     assert (model / "CURRENT").exists()
     capsys.readouterr()
+
+
+# --- the same marts on PostgreSQL, and incremental runs equal to full refreshes -----------------
+
+
+def mart_rows(warehouse, table: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select * from marts.{table}").fetchall()
+
+
+def mart_names(warehouse) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _sort_key(row: tuple) -> tuple:
+    # Floats last and rounded, so rows that differ only in the last bits sort alike.
+    return tuple(
+        (1, round(v, 6)) if isinstance(v, float) else (0, "" if v is None else str(v)) for v in row
+    )
+
+
+def assert_same_rows(left: list[tuple], right: list[tuple], table: str) -> None:
+    """Equal as multisets of rows; floats within 1e-9 (sums in another order differ in the last
+    bits)."""
+    assert len(left) == len(right), f"{table}: {len(left)} rows vs {len(right)}"
+    for a, b in zip(sorted(left, key=_sort_key), sorted(right, key=_sort_key), strict=True):
+        assert len(a) == len(b), table
+        for x, y in zip(a, b, strict=True):
+            if isinstance(x, float) or isinstance(y, float):
+                assert x is not None and y is not None, f"{table}: {a} vs {b}"
+                assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9), f"{table}: {a} vs {b}"
+            else:
+                assert x == y, f"{table}: {a} vs {b}"
+
+
+def test_the_same_marts_are_built_on_postgres(pipeline_run):
+    """Every mart, built by dbt on PostgreSQL (127.0.0.1:5432) from a copy of the raw schema,
+    holds exactly the rows it holds on DuckDB: the models are portable."""
+    from transforms import postgres_warehouse as pg
+    from transforms.warehouse import run_dbt
+
+    config, _, _ = pipeline_run
+    duck = zones.warehouse_file(config)
+    settings = pg.create_database(pg.PostgresSettings.from_env(), f"listener_e2e_{os.getpid()}")
+    patch = pytest.MonkeyPatch()
+    try:
+        patch.setenv("LISTENER_PG_DATABASE", settings.database)
+        counts = pg.copy_raw_schema(duck, settings)
+        assert counts["posts"] == working(config, "select count(*) n from raw.posts")["n"][0]
+        result = run_dbt(config, "build", target="postgres")
+        assert result.success, result.failures
+        marts = mart_names(duck)
+        assert {"share_of_voice", "sentiment_trend", "funnel_attribution"} <= set(marts)
+        assert pg.table_names(settings, "marts") == marts
+        for table in marts:
+            assert_same_rows(mart_rows(duck, table), pg.table_rows(settings, "marts", table), table)
+    finally:
+        patch.undo()
+        pg.drop_database(settings)
+
+
+def _copy_warehouse(config, name: str, tmp_path):
+    copy = config.model_copy(update={"data_dir": tmp_path / name})
+    zones.warehouse_file(copy).parent.mkdir(parents=True)
+    shutil.copy(zones.warehouse_file(config), zones.warehouse_file(copy))
+    return copy
+
+
+def _add_late_and_updated_posts(config, end: dt.date, late_id: str, updated_id: str) -> None:
+    """On the last day: a copy of `late_id` that arrives two days after it was written, and a
+    newer snapshot of `updated_id` with 5000 more likes."""
+    with duckdb.connect(str(zones.warehouse_file(config))) as con:
+        con.execute("begin")
+        con.execute(
+            "insert into raw.posts select * replace (post_id || '-late' as post_id, "
+            "native_id || '-late' as native_id, ? as day, observed_at + interval 2 day "
+            "as observed_at) from raw.posts where post_id = ?",
+            [end, late_id],
+        )
+        con.execute(
+            "insert into raw.post_brands select * replace (post_id || '-late' as post_id, "
+            "? as day) from raw.post_brands where post_id = ?",
+            [end, late_id],
+        )
+        con.execute(
+            "insert into raw.posts select * replace (? as day, likes + 5000 as likes, "
+            "observed_at + interval 2 day as observed_at) from raw.posts where post_id = ?",
+            [end, updated_id],
+        )
+        con.execute("commit")
+
+
+def test_an_incremental_build_gives_the_rows_of_a_full_refresh(pipeline_run, tmp_path):
+    """Build the marts on the data up to two days before the end, then load the last two days
+    plus a late post and a newer engagement snapshot of an older post, and build incrementally:
+    every mart equals a full refresh of the same warehouse."""
+    from transforms.warehouse import run_dbt
+
+    config, _, (_, end) = pipeline_run
+    cut = end - dt.timedelta(days=2)
+    voice = working(
+        config,
+        "select p.post_id from raw.posts p join raw.post_brands b using (post_id) "
+        f"where p.day = '{cut}' and coalesce(p.exclusion_reason, '') = '' order by p.post_id",
+    )["post_id"]
+    late_id, updated_id = voice[0], voice[1]
+
+    incremental = _copy_warehouse(config, "incremental", tmp_path)
+    with duckdb.connect(str(zones.warehouse_file(incremental))) as con:
+        con.execute("create schema held_back")
+        for table in ("posts", "post_brands", "post_snapshots"):
+            con.execute(f"create table held_back.{table} as select * from raw.{table} "
+                        f"where day > '{cut}'")  # fmt: skip
+            con.execute(f"delete from raw.{table} where day > '{cut}'")
+    assert run_dbt(incremental, "build", ["--full-refresh"]).success
+    with duckdb.connect(str(zones.warehouse_file(incremental))) as con:
+        for table in ("posts", "post_brands", "post_snapshots"):
+            con.execute(f"insert into raw.{table} select * from held_back.{table}")
+        con.execute("drop schema held_back cascade")
+    _add_late_and_updated_posts(incremental, end, late_id, updated_id)
+    result = run_dbt(incremental, "build")
+    assert result.success, result.failures
+
+    full = _copy_warehouse(config, "full", tmp_path)
+    _add_late_and_updated_posts(full, end, late_id, updated_id)
+    assert run_dbt(full, "build", ["--full-refresh"]).success
+
+    inc_file, full_file = zones.warehouse_file(incremental), zones.warehouse_file(full)
+    with duckdb.connect(str(inc_file), read_only=True) as con:
+        kinds = dict(con.execute(
+            "select table_name, table_type from information_schema.tables "
+            "where table_schema = 'marts'"
+        ).fetchall())  # fmt: skip
+    assert kinds["share_of_voice"] == "BASE TABLE"
+    marts = mart_names(full_file)
+    assert mart_names(inc_file) == marts
+    for table in marts:
+        assert_same_rows(mart_rows(inc_file, table), mart_rows(full_file, table), table)
+    # The late post counts on the day it was written, inside the rebuilt window.
+    late_day = working_at(full_file, f"select day from staging.stg_listener__posts "
+                                     f"where post_id = '{late_id}-late'")  # fmt: skip
+    assert late_day == [(cut,)]
+
+
+def working_at(warehouse, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()

@@ -95,6 +95,14 @@ def cmd_summary(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace, config: Config) -> int:
+    from transforms.warehouse import generate_docs
+
+    page = generate_docs(config)
+    print(f"dbt docs site (one self-contained page, open it in a browser): {page}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     from transforms.evaluate import evaluate_file
 
@@ -186,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="rows per stage and the top of each mart")
     summary.set_defaults(func=cmd_summary)
+
+    docs = commands.add_parser("docs", help="build the dbt docs site for the warehouse")
+    docs.set_defaults(func=cmd_docs)
 
     evaluate = commands.add_parser("evaluate", help="score a model on a labelled file (JSON)")
     evaluate.add_argument("--model", required=True, help="model directory, or 'default'")

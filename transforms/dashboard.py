@@ -80,7 +80,7 @@ def series_by(frame: pl.DataFrame, key: str, value: str) -> dict[str, list[tuple
 def render_html(config: Config) -> str:
     sov = query_published(
         config,
-        "select day, brand_name, share_of_mentions from share_of_voice where platform = 'all'",
+        "select day, brand_name, share_of_mentions from share_of_voice_daily",
     )
     sentiment = query_published(
         config,

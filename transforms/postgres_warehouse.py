@@ -97,3 +97,50 @@ def _replace_table(cursor, table: str, csv_path: Path) -> int:
         )
     cursor.execute(f"select count(*) from {RAW_SCHEMA}.{table}")
     return int(cursor.fetchone()[0])
+
+
+def create_database(settings: PostgresSettings, name: str) -> PostgresSettings:
+    """A new, empty database `name` on the same server (replacing one of that name)."""
+    connection = settings.connect(database="postgres")
+    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'drop database if exists "{name}" with (force)')
+            cursor.execute(f'create database "{name}"')
+    finally:
+        connection.close()
+    return PostgresSettings(settings.host, settings.port, settings.user, settings.password, name)
+
+
+def drop_database(settings: PostgresSettings) -> None:
+    connection = settings.connect(database="postgres")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'drop database if exists "{settings.database}" with (force)')
+    finally:
+        connection.close()
+
+
+def table_rows(settings: PostgresSettings, schema: str, table: str) -> list[tuple]:
+    connection = settings.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"select * from {schema}.{table}")
+            return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def table_names(settings: PostgresSettings, schema: str) -> list[str]:
+    connection = settings.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = %s and table_type = 'BASE TABLE' order by table_name",
+                [schema],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()

@@ -170,19 +170,26 @@ class DbtResult:
     log_path: str
 
 
-def run_dbt(config: Config, command: str = "build", extra: list[str] | None = None) -> DbtResult:
-    """Run a dbt command in-process against the working warehouse file."""
+def run_dbt(
+    config: Config,
+    command: str = "build",
+    extra: list[str] | None = None,
+    target: str | None = None,
+) -> DbtResult:
+    """Run a dbt command in-process against the working warehouse file (target `duckdb`), or
+    against the PostgreSQL warehouse that the LISTENER_PG_* environment variables name."""
     from dbt.cli.main import dbtRunner
 
     dbt_dir = config.data_dir / "dbt"
     os.environ["LISTENER_WAREHOUSE_PATH"] = str(zones.warehouse_file(config))
     args = [
-        command,
+        *command.split(),  # "build", "docs generate", "source freshness"
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(dbt_dir / "target"),
         "--log-path", str(dbt_dir / "logs"),
         "--quiet",
+        *(["--target", target] if target else []),
         *(extra or []),
     ]  # fmt: skip
     dbt_vars = {"attribution_lookback_days": config.funnel.attribution_lookback_days}
@@ -229,6 +236,15 @@ def build_marts(config: Config) -> DbtResult:
         details = "\n  ".join(result.failures[:20])
         raise DbtBuildError(f"dbt build failed:\n  {details}\nlog: {result.log_path}")
     return result
+
+
+def generate_docs(config: Config) -> Path:
+    """`dbt docs generate --static`: one self-contained HTML page (models, columns, lineage and
+    the warehouse catalog) that opens from disk; returns its path."""
+    result = run_dbt(config, "docs generate", ["--static"])
+    if not result.success:
+        raise DbtBuildError(f"dbt docs generate failed: {result.failures}\nlog: {result.log_path}")
+    return config.data_dir / "dbt" / "target" / "static_index.html"
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:

@@ -13,6 +13,7 @@ with after a good build (the invariant tests must fail).
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -173,7 +174,7 @@ def test_build_succeeds_with_unit_and_data_tests(built):
         "test_int_order_credits_computed_three_touches",
         "test_int_social_touchpoints_joined_lookback_window",
         "test_int_brand_mentions_joined_counts_only_voice",
-        "test_stg_listener__posts_keeps_the_latest_snapshot_and_the_first_day",
+        "test_stg_listener__posts_latest_snapshot_and_day",
     } <= run.with_status("pass")
     assert {"share_of_voice", "share_of_voice_daily", "sentiment_trend", "funnel_attribution"} <= (
         run.with_status("success")
@@ -392,3 +393,25 @@ def test_violated_invariants_fail_dbt_test(warehouse, tmp_path):
         "assert_attributed_revenue_matches_credited_orders",
         "unique_combination_funnel_attribution_attribution_model__platform__campaign__day",
     }, run.summary()
+
+
+# --- docs --------------------------------------------------------------------------------------
+
+
+def test_docs_site_is_generated_with_model_and_column_docs(warehouse, tmp_path):
+    run = run_dbt(["docs", "generate", "--static"], warehouse=warehouse, work_dir=tmp_path)
+    assert run.success, run.summary()
+    page = (tmp_path / "target" / "static_index.html").read_text()
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    # The catalog read the built marts from the warehouse...
+    marts = {n["metadata"]["name"] for n in catalog["nodes"].values()}
+    assert {"share_of_voice", "share_of_voice_periods", "sentiment_trend"} <= marts
+    # ...and every mart column is documented.
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts":
+            missing = [c for c, spec in node["columns"].items() if not spec["description"]]
+            assert not missing, f"{node['name']}: undocumented columns {missing}"
+            assert node["description"], node["name"]
+    # One self-contained page: the manifest and catalog are inlined.
+    assert "share_of_voice_periods" in page and len(page) > 500_000
