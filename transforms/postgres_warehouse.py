@@ -95,6 +95,8 @@ def _replace_table(cursor, table: str, csv_path: Path) -> int:
             f"with (format csv, header true, null '{CSV_NULL}')",
             handle,
         )
+    # Fresh statistics, or the planner takes the new tables for empty and picks nested loops.
+    cursor.execute(f"analyze {RAW_SCHEMA}.{table}")
     cursor.execute(f"select count(*) from {RAW_SCHEMA}.{table}")
     return int(cursor.fetchone()[0])
 

@@ -2,7 +2,7 @@
 -- (int_inbound_posts_joined: a voice post whose intent is in var('response_intents')) that the
 -- brand's account has not answered, however old, with a priority score and rank (1 = most
 -- urgent) and the team it is routed to. Age is measured to the warehouse's as-of time (the
--- latest observed_at of any post), never to the clock, so a rebuild gives the same queue.
+-- creation time of its newest post), never to the clock, so a rebuild gives the same queue.
 -- Restricted mart: it carries the post text and the author's handle for the people who answer.
 
 with
@@ -27,7 +27,7 @@ posts as (
 
 as_of as (
 
-    select max(observed_at) as as_of_at from posts
+    select max(created_at) as as_of_at from posts
 
 ),
 
