@@ -38,9 +38,7 @@ def transition_counts(paths: Iterable[Path]) -> dict[tuple[str, str], int]:
     return dict(counts)
 
 
-def conversion_probability(
-    counts: dict[tuple[str, str], int], removed: str | None = None
-) -> float:
+def conversion_probability(counts: dict[tuple[str, str], int], removed: str | None = None) -> float:
     """P(absorbed in conversion | start) of the chain the counts define, solved exactly.
 
     With `removed`, every transition into that channel goes to null instead (the channel and all

@@ -151,9 +151,24 @@ HAND_SESSIONS = [
 ]
 HAND_ORDERS = [
     {"order_id": "o1", "visitor_id": "v1", "ordered_at": O1_AT, "revenue": 70.0},
-    {"order_id": "o2", "visitor_id": "v2", "ordered_at": dt.datetime(2026, 10, 20, 9), "revenue": 40.0},
-    {"order_id": "o3", "visitor_id": "v3", "ordered_at": dt.datetime(2026, 10, 25, 9), "revenue": 500.0},
-    {"order_id": "o6", "visitor_id": "v6", "ordered_at": dt.datetime(2026, 10, 6, 10), "revenue": 30.0},
+    {
+        "order_id": "o2",
+        "visitor_id": "v2",
+        "ordered_at": dt.datetime(2026, 10, 20, 9),
+        "revenue": 40.0,
+    },
+    {
+        "order_id": "o3",
+        "visitor_id": "v3",
+        "ordered_at": dt.datetime(2026, 10, 25, 9),
+        "revenue": 500.0,
+    },
+    {
+        "order_id": "o6",
+        "visitor_id": "v6",
+        "ordered_at": dt.datetime(2026, 10, 6, 10),
+        "revenue": 30.0,
+    },
 ]
 HAND_LEADS = [
     {"lead_id": "l1", "visitor_id": "v1", "created_at": dt.datetime(2026, 10, 16, 10)},  # a3
@@ -166,8 +181,22 @@ HAND_OPPORTUNITIES = [
     {"opportunity_id": "op9", "lead_id": "l9", "created_at": dt.datetime(2026, 10, 23, 9)},
 ]
 HAND_SPEND = [
-    {"day": dt.date(2026, 10, 16), "platform": "x", "campaign": "retarget", "spend": 20.0, "impressions": 1000, "clicks": 10},
-    {"day": dt.date(2026, 10, 23), "platform": "x", "campaign": "retarget", "spend": 35.0, "impressions": 2000, "clicks": 20},
+    {
+        "day": dt.date(2026, 10, 16),
+        "platform": "x",
+        "campaign": "retarget",
+        "spend": 20.0,
+        "impressions": 1000,
+        "clicks": 10,
+    },
+    {
+        "day": dt.date(2026, 10, 23),
+        "platform": "x",
+        "campaign": "retarget",
+        "spend": 35.0,
+        "impressions": 2000,
+        "clicks": 20,
+    },
 ]
 HAND_POSTS = [
     # 500 impressions, 30 + 10 + 10 = 50 engagements
@@ -323,7 +352,8 @@ def test_hand_posts_get_credit(hand_warehouse):
     p3 = posts[("last_touch", "x:p3")]
     assert (p3["revenue"], p3["is_own_post"], p3["post_day"]) == (70.0, True, dt.date(2026, 10, 16))
     # c1 (x / launch) and d1 (x / retarget) carry no post: one '(not set)' row per campaign
-    not_set = [r for r in rows if r["attribution_model"] == "linear" and r["post_id"] == "(not set)"]
+    linear = [r for r in rows if r["attribution_model"] == "linear"]
+    not_set = [r for r in linear if r["post_id"] == "(not set)"]
     assert {(r["campaign"], r["sessions"], r["conversions"]) for r in not_set} == {
         ("launch", 1, 0.0),
         ("retarget", 1, 0.0),
@@ -418,9 +448,10 @@ def _generate(seed: int = 20261001, visitors: int = 900):
             sessions.append(_session(f"{visitor}-s{k}", visitor, at, platform, campaign, post))
             if rng.random() < 0.15:
                 email_at = at + dt.timedelta(hours=2)
-                sessions.append(
-                    _session(f"{visitor}-e{k}", visitor, email_at, "newsletter", "n", medium="email")
+                email = _session(
+                    f"{visitor}-e{k}", visitor, email_at, "newsletter", "n", None, "email"
                 )
+                sessions.append(email)
             if not ordered and rng.random() < RATE.get(campaign, BASE_RATE):
                 ordered = True
                 orders.append(
