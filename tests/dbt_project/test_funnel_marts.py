@@ -1,6 +1,6 @@
 """The funnel marts (attribution under six models, Markov removal effects, posts, stages).
 
-Two dbt builds of the funnel models and their parents:
+Two dbt builds of the funnel models and their parents (and one `dbt test` of tampered marts):
 
 * a hand-made warehouse small enough to work out every value by hand (comments show the sums),
   built with a 10-day conversion window so that one order's path lapses;
@@ -15,9 +15,11 @@ The Python reference itself is unit-tested on chains solved by hand (no dbt).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 from dbt_helpers import DbtRun, create_raw_warehouse, insert_raw_rows, query, run_dbt
@@ -254,6 +256,7 @@ def test_hand_build_passes_unit_and_data_tests(hand):
         "test_funnel_attribution_posts_credits_posts",
         "sums_to_one_int_order_credits_computed_credit__order_id__attribution_model",
         "assert_attributed_revenue_matches_credited_orders",
+        "assert_funnel_posts_and_stages_reconcile_with_credits",
     } <= run.with_status("pass")
     assert {"funnel_attribution", "funnel_attribution_posts", "funnel_stages"} <= (
         run.with_status("success")
@@ -587,3 +590,22 @@ def test_generated_revenue_reconciles_with_credited_orders(generated):
         "group by order_id, attribution_model) as sums",
     )[0]["e"]
     assert max_error < 1e-9
+
+
+def test_reconciliation_fails_on_tampered_marts(hand_warehouse, tmp_path):
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copy(hand_warehouse, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        # p4's markov credit lost, and o1 counted twice in the stages
+        con.execute(
+            "delete from marts.funnel_attribution_posts "
+            "where attribution_model = 'markov' and post_id = 'reddit:p4'"
+        )
+        con.execute("update marts.funnel_stages set orders = 2 where orders = 1 and revenue = 70")
+    run = run_dbt(
+        ["test", "--select", "assert_funnel_posts_and_stages_reconcile_with_credits"],
+        warehouse=tampered,
+        work_dir=tmp_path / "dbt",
+    )
+    assert not run.success
+    assert run.failed == {"assert_funnel_posts_and_stages_reconcile_with_credits"}, run.summary()
