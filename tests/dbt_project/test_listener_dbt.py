@@ -300,6 +300,14 @@ def test_order_credits(warehouse):
     credits = {(r["order_id"], r["attribution_model"], r["session_id"]): r["credit"] for r in rows}
     # o3's only touch and v1's touch 41 days before o1 are outside the lookback; email is not social
     assert {order for order, _, _ in credits} == {"o1", "o2"}
+    assert {model for _, model, _ in credits} == {
+        "first_touch",
+        "last_touch",
+        "linear",
+        "time_decay",
+        "position_based",
+        "markov",
+    }
     assert {session for order, _, session in credits if order == "o1"} == {"s1", "s2", "s3"}
     assert credits[("o1", "first_touch", "s1")] == 1.0
     assert credits[("o1", "first_touch", "s2")] == credits[("o1", "first_touch", "s3")] == 0.0
@@ -330,7 +338,7 @@ def test_funnel_attribution_values(warehouse):
     assert funnel[("linear", date(2026, 10, 5), "x", "launch")]["sessions"] == 1
     assert funnel[("linear", date(2026, 10, 5), "x", "launch")]["conversions"] == 0.0
 
-    for model in ("first_touch", "last_touch", "linear"):
+    for model in ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov"):
         model_rows = [r for r in rows if r["attribution_model"] == model]
         # o1 (90) and o2 (40) are credited; o3 (500) has no touch in the lookback
         assert sum(r["revenue"] for r in model_rows) == pytest.approx(130.0)

@@ -1,5 +1,8 @@
--- Web sessions that came from social (utm_medium = 'social'), with the platform (utm_source) and
--- campaign (utm_campaign) they came from; a missing value becomes '(not set)' so it can be grouped.
+-- One row per web session that came from social (utm_medium = 'social', any case), with the
+-- platform (utm_source), campaign (utm_campaign) and post (utm_content, the clicked post's native
+-- id) it came from. A missing platform or campaign becomes '(not set)' so it can be grouped; a
+-- missing post stays null. post_id is spelled like stg_listener__posts.post_id
+-- (`<platform>:<native id>`), so a session joins the post whose link was clicked.
 
 with
 
@@ -18,12 +21,31 @@ social_sessions as (
         cast(started_at as date) as day,
         coalesce(nullif(utm_source, ''), '(not set)') as platform,
         coalesce(nullif(utm_campaign, ''), '(not set)') as campaign,
-        utm_content as post_native_id
+        nullif(utm_content, '') as post_native_id
 
     from sessions
 
     where lower(utm_medium) = 'social'
 
+),
+
+final as (
+
+    select
+        session_id,
+        visitor_id,
+        started_at,
+        day,
+        platform,
+        campaign,
+        post_native_id,
+        case
+            when post_native_id is not null
+                then {{ dbt.concat(['platform', "':'", 'post_native_id']) }}
+        end as post_id
+
+    from social_sessions
+
 )
 
-select * from social_sessions
+select * from final

@@ -1,7 +1,10 @@
--- One row per order x social session of the same visitor that started in the attribution
--- lookback window: at most var('attribution_lookback_days') days before the order, and not after
--- it. A session can touch several orders of the same visitor; orders without such a session do not
--- appear (they are not attributed to social).
+-- One row per credited order x social session of the same visitor in the order's attribution
+-- lookback window: the session started at most var('attribution_lookback_days') days before the
+-- order, and not after it. The order is credited to social only if its path has not lapsed: its
+-- LAST social touch in the lookback window started at most var('attribution_conversion_window_days')
+-- days before the order (the conversion window). Orders without a touch in the lookback window, or
+-- whose last touch is older than the conversion window, do not appear: they are not attributed to
+-- social. A session can touch several orders of the same visitor (each order looks back on its own).
 
 with
 
@@ -29,7 +32,9 @@ joined as (
         orders.currency,
         social_sessions.started_at as session_started_at,
         social_sessions.platform,
-        social_sessions.campaign
+        social_sessions.campaign,
+        social_sessions.post_id,
+        max(social_sessions.started_at) over (partition by orders.order_id) as last_touch_at
 
     from orders
 
@@ -40,6 +45,30 @@ joined as (
             dbt.dateadd('day', -1 * var('attribution_lookback_days'), 'orders.ordered_at')
         }}
 
+),
+
+-- the path lapsed when its last touch is older than the conversion window
+final as (
+
+    select
+        order_id,
+        session_id,
+        visitor_id,
+        ordered_at,
+        day,
+        revenue,
+        currency,
+        session_started_at,
+        platform,
+        campaign,
+        post_id
+
+    from joined
+
+    where last_touch_at >= {{
+        dbt.dateadd('day', -1 * var('attribution_conversion_window_days'), 'ordered_at')
+    }}
+
 )
 
-select * from joined
+select * from final
