@@ -103,6 +103,17 @@ def cmd_docs(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_copy_to_postgres(args: argparse.Namespace, config: Config) -> int:
+    from transforms import zones
+    from transforms.postgres_warehouse import PostgresSettings, copy_raw_schema
+
+    settings = PostgresSettings.from_env()
+    counts = copy_raw_schema(zones.warehouse_file(config), settings)
+    rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
+    print(f"copied raw schema to postgres {settings.host}:{settings.port}/{settings.database}: {rows}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     from transforms.evaluate import evaluate_file
 
@@ -197,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     docs = commands.add_parser("docs", help="build the dbt docs site for the warehouse")
     docs.set_defaults(func=cmd_docs)
+
+    copy = commands.add_parser(
+        "copy-to-postgres",
+        help="copy the raw schema into the PostgreSQL warehouse (LISTENER_PG_* environment)",
+    )
+    copy.set_defaults(func=cmd_copy_to_postgres)
 
     evaluate = commands.add_parser("evaluate", help="score a model on a labelled file (JSON)")
     evaluate.add_argument("--model", required=True, help="model directory, or 'default'")

@@ -190,7 +190,8 @@ def test_marts_land_in_the_marts_schema(warehouse):
     by_schema = {(t["table_schema"], t["table_name"]): t["table_type"] for t in tables}
     for mart in ("share_of_voice", "share_of_voice_daily", "sentiment_trend", "funnel_attribution"):
         assert by_schema[("marts", mart)] == "BASE TABLE"
-    assert by_schema[("staging", "stg_listener__posts")] == "VIEW"
+    assert by_schema[("staging", "stg_listener__posts")] == "BASE TABLE"  # read by nearly all
+    assert by_schema[("staging", "stg_web__sessions")] == "VIEW"
     assert by_schema[("intermediate", "int_order_credits_computed")] == "VIEW"
 
 

@@ -1,3 +1,10 @@
+-- One row per post: its latest snapshot. A table, not a view like the other staging models:
+-- nearly every model reads it, and the de-duplication over every snapshot is the costliest step
+-- of the staging layer; computed once per build, it also gives the server warehouse's planner
+-- real statistics.
+
+{{ config(materialized='table') }}
+
 with
 
 source as (

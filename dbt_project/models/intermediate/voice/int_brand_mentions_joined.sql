@@ -1,6 +1,9 @@
 -- One row per post x brand that counts as voice: a post about one of our brands that is not
 -- written by a brand account, not spam, not a duplicate/repost and not excluded for any other
 -- reason by the cleaning step. A post mentioning two brands counts once for each.
+-- A table: every voice mart reads it.
+
+{{ config(materialized='table') }}
 
 with
 
