@@ -200,26 +200,15 @@ def test_every_brand_has_every_day_and_the_empty_day_has_zeros(trend):
     assert set(trend) == {(b["brand"], day) for b in BRANDS for day in DAYS}
     for brand in ("nimbus", "apex", "orbit", "pulse"):
         row = trend[(brand, EMPTY_DAY)]
-        assert [row[c] for c in ("mentions", "positive", "neutral", "negative", "unknown")] == [
-            0
-        ] * 5
-        assert (row["net_sentiment"], row["net_sentiment_low"], row["negative_share"]) == (
-            None,
-            None,
-            None,
-        )
+        assert [row[c] for c in COLUMNS] == [0] * 5
+        assert row["net_sentiment"] is None and row["net_sentiment_low"] is None
+        assert row["negative_share"] is None and row["negative_share_high"] is None
 
 
 def test_daily_counts_and_scores(trend):
     # the own post on 10-15 does not count
     row = trend[("nimbus", date(2026, 10, 15))]
-    assert [row[c] for c in ("mentions", "positive", "neutral", "negative", "unknown")] == [
-        48,
-        4,
-        4,
-        40,
-        0,
-    ]
+    assert [row[c] for c in COLUMNS] == [48, 4, 4, 40, 0]
     assert row["net_sentiment"] == pytest.approx((4 - 40) / 44)
     assert row["net_sentiment_of_all"] == pytest.approx((4 - 40) / 48)
     assert row["negative_share"] == pytest.approx(40 / 48)
