@@ -194,7 +194,7 @@ joined as (
 final as (
 
     select
-        {{ dbt.concat(["brand", "'-'", "alert_kind", "'-'", "cast(started_on as varchar)"]) }}
+        {{ dbt.concat(["brand", "'-'", "alert_kind", "'-'", iso_date_string('started_on')]) }}
             as alert_id,
         brand,
         brand_name,
@@ -229,15 +229,15 @@ final as (
             "' vs '",
             "cast(cast(floor(baseline_mean + 0.5) as " ~ dbt.type_bigint() ~ ") as varchar)",
             "' a day) on '",
-            "cast(peak_day as varchar)",
+            iso_date_string('peak_day'),
             "case when flagged_days > 1 then "
                 ~ dbt.concat([
                     "'; '",
                     "cast(flagged_days as varchar)",
                     "' flagged days from '",
-                    "cast(started_on as varchar)",
+                    iso_date_string('started_on'),
                     "' to '",
-                    "cast(ended_on as varchar)",
+                    iso_date_string('ended_on'),
                 ]) ~ " else '' end",
         ]) }} as explanation
 
