@@ -81,6 +81,28 @@ def test_weekend_complaint_spike_shows_in_sentiment_trend(pipeline_run):
     assert all(d.weekday() >= 5 for d in spike_days)
 
 
+def test_weekend_complaint_spike_raises_one_critical_alert(pipeline_run):
+    config, effects, _ = pipeline_run
+    saturday, sunday = effects.complaint_spike_days
+    alerts = published(
+        config,
+        "select alert_id, brand, alert_kind, severity, started_on, ended_on, peak_day from alerts",
+    )
+    spike = alerts.filter(
+        (pl.col("brand") == effects.complaint_spike_brand)
+        & (pl.col("started_on") <= sunday)
+        & (pl.col("ended_on") >= saturday)
+    )
+    # one alert for the whole weekend, dated and peaking on the Saturday
+    assert spike.select("alert_kind", "severity", "started_on", "peak_day").rows() == [
+        ("negative_spike", "critical", saturday, saturday)
+    ]
+    others = alerts.filter(
+        (pl.col("severity") == "critical") & (pl.col("alert_id") != spike["alert_id"][0])
+    )
+    assert others.height == 0, others
+
+
 def test_rising_competitor_gains_share_of_voice(pipeline_run):
     config, effects, (start, end) = pipeline_run
     share = published(
