@@ -341,3 +341,27 @@ def test_an_incremental_build_gives_the_rows_of_a_full_refresh(pipeline_run, tmp
 def working_at(warehouse, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def test_the_tracked_brand_answers_faster_and_more_often(pipeline_run):
+    """The generator has the tracked brand answer about two thirds of its complaints and
+    purchase intents after a median 40 minutes, competitors about a quarter after 120 minutes
+    (transforms/generate/rates.py): the response marts must show both gaps."""
+    config, effects, _ = pipeline_run
+    times = published(
+        config,
+        "select brand, count(*) as inbound, avg(case when responded then 1.0 else 0.0 end) "
+        "as rate, percentile_cont(0.5) within group (order by response_minutes) as median "
+        "from response_times group by brand",
+    )
+    by_brand = {row["brand"]: row for row in times.iter_rows(named=True)}
+    tracked = by_brand.pop(effects.tracked_brand)
+    assert tracked["inbound"] > 100
+    assert 30 <= tracked["median"] <= 55
+    for competitor in by_brand.values():
+        assert tracked["rate"] > competitor["rate"] + 0.15
+        assert competitor["median"] > 2 * tracked["median"]
+    queue = published(config, "select brand, routed_team, priority_rank from triage_queue")
+    assert set(queue["brand"]) == {effects.tracked_brand}
+    assert set(queue["routed_team"]) <= {"support", "sales", "communications"}
+    assert sorted(queue["priority_rank"]) == list(range(1, queue.height + 1))

@@ -110,7 +110,9 @@ def cmd_copy_to_postgres(args: argparse.Namespace, config: Config) -> int:
     settings = PostgresSettings.from_env()
     counts = copy_raw_schema(zones.warehouse_file(config), settings)
     rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
-    print(f"copied raw schema to postgres {settings.host}:{settings.port}/{settings.database}: {rows}")
+    print(
+        f"copied raw schema to postgres {settings.host}:{settings.port}/{settings.database}: {rows}"
+    )
     return 0
 
 
