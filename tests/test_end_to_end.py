@@ -262,11 +262,20 @@ def _copy_warehouse(config, name: str, tmp_path):
     return copy
 
 
-def _add_late_and_updated_posts(config, end: dt.date, late_id: str, updated_id: str) -> None:
-    """On the last day: a copy of `late_id` that arrives two days after it was written, and a
-    newer snapshot of `updated_id` with 5000 more likes."""
+def _add_late_and_updated_posts(
+    config, end: dt.date, late_id: str, updated_id: str, old_id: str, old_day: dt.date
+) -> None:
+    """On the last day: a copy of `late_id` that arrives two days after it was written, a newer
+    snapshot of `updated_id` with 5000 more likes, and one of `old_id`, first seen on `old_day`
+    (long before the lookback), as the loader records it in raw.pending_days."""
     with duckdb.connect(str(zones.warehouse_file(config))) as con:
         con.execute("begin")
+        con.execute(
+            "insert into raw.posts select * replace (? as day, likes + 7000 as likes, "
+            "observed_at + interval 20 day as observed_at) from raw.posts where post_id = ?",
+            [end, old_id],
+        )
+        con.execute("insert into raw.pending_days values (?, ?)", [end, old_day])
         con.execute(
             "insert into raw.posts select * replace (post_id || '-late' as post_id, "
             "native_id || '-late' as native_id, ? as day, observed_at + interval 2 day "
@@ -288,11 +297,11 @@ def _add_late_and_updated_posts(config, end: dt.date, late_id: str, updated_id: 
 
 def test_an_incremental_build_gives_the_rows_of_a_full_refresh(pipeline_run, tmp_path):
     """Build the marts on the data up to two days before the end, then load the last two days
-    plus a late post and a newer engagement snapshot of an older post, and build incrementally:
-    every mart equals a full refresh of the same warehouse."""
+    plus a late post, a newer engagement snapshot of a recent post and one of a post three weeks
+    old, and build incrementally: every mart equals a full refresh of the same warehouse."""
     from transforms.warehouse import run_dbt
 
-    config, _, (_, end) = pipeline_run
+    config, _, (start, end) = pipeline_run
     cut = end - dt.timedelta(days=2)
     voice = working(
         config,
@@ -300,6 +309,14 @@ def test_an_incremental_build_gives_the_rows_of_a_full_refresh(pipeline_run, tmp
         f"where p.day = '{cut}' and coalesce(p.exclusion_reason, '') = '' order by p.post_id",
     )["post_id"]
     late_id, updated_id = voice[0], voice[1]
+    old_day = start + dt.timedelta(days=1)
+    old_id = working(
+        config,
+        "select p.post_id from raw.posts p join raw.post_brands b using (post_id) "
+        f"where p.day = '{old_day}' and coalesce(p.exclusion_reason, '') = '' order by p.post_id",
+    )["post_id"][0]
+    # A finished pipeline run leaves nothing pending: its last build covered every loaded day.
+    assert working(config, "select count(*) n from raw.pending_days")["n"][0] == 0
 
     incremental = _copy_warehouse(config, "incremental", tmp_path)
     with duckdb.connect(str(zones.warehouse_file(incremental))) as con:
@@ -313,12 +330,12 @@ def test_an_incremental_build_gives_the_rows_of_a_full_refresh(pipeline_run, tmp
         for table in ("posts", "post_brands", "post_snapshots"):
             con.execute(f"insert into raw.{table} select * from held_back.{table}")
         con.execute("drop schema held_back cascade")
-    _add_late_and_updated_posts(incremental, end, late_id, updated_id)
+    _add_late_and_updated_posts(incremental, end, late_id, updated_id, old_id, old_day)
     result = run_dbt(incremental, "build")
     assert result.success, result.failures
 
     full = _copy_warehouse(config, "full", tmp_path)
-    _add_late_and_updated_posts(full, end, late_id, updated_id)
+    _add_late_and_updated_posts(full, end, late_id, updated_id, old_id, old_day)
     assert run_dbt(full, "build", ["--full-refresh"]).success
 
     inc_file, full_file = zones.warehouse_file(incremental), zones.warehouse_file(full)

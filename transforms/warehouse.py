@@ -156,10 +156,28 @@ def load_day(config: Config, day: dt.date) -> dict[str, int]:
         con.execute("begin transaction")
         load_brands(con, config)
         counts["model_versions"] = load_model_versions(con, config)
+        pending = pending_day(con, tables["posts"], day)
         for table, frame in tables.items():
             counts[table] = _replace_day(con, table, frame, day)
+        _replace_day(con, "pending_days", pending, day)
         con.execute("commit")
     return counts
+
+
+def pending_day(con: duckdb.DuckDBPyConnection, posts: pl.DataFrame, day: dt.date) -> pl.DataFrame:
+    """The row of raw.pending_days for a day about to be loaded: the day, and the earliest day
+    on which any of its posts (or the posts it replaces) was first seen."""
+    con.register("incoming_posts", posts.select("post_id").to_arrow())
+    # Posts in the new load, and posts of the day's previous load (which it may drop).
+    (oldest,) = con.execute(
+        f"select min(day) from {RAW_SCHEMA}.posts where post_id in ("
+        f"select post_id from incoming_posts union "
+        f"select post_id from {RAW_SCHEMA}.posts where day = ?)",
+        [day],
+    ).fetchall()[0]
+    con.unregister("incoming_posts")
+    oldest = day if oldest is None else min(oldest, day)
+    return pl.DataFrame({"day": [day], "oldest_first_seen_day": [oldest]})
 
 
 @dataclass(frozen=True)
@@ -235,6 +253,9 @@ def build_marts(config: Config) -> DbtResult:
     if not result.success:
         details = "\n  ".join(result.failures[:20])
         raise DbtBuildError(f"dbt build failed:\n  {details}\nlog: {result.log_path}")
+    # The incremental marts now hold every loaded day.
+    with connect(config) as con:
+        con.execute(f"delete from {RAW_SCHEMA}.pending_days")
     return result
 
 

@@ -40,6 +40,16 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
         },
         "day",
     ),
+    # Days loaded since the last successful dbt build, with the earliest day any of their posts
+    # was first seen (a re-observed old post changes that old day's marts). Incremental marts
+    # rebuild from there (dbt_project/macros/incremental_lookback.sql); a build empties it.
+    "pending_days": (
+        {
+            "day": pl.Date(),
+            "oldest_first_seen_day": pl.Date(),
+        },
+        "day",
+    ),
 }
 
 
