@@ -21,6 +21,13 @@ MART_PREVIEWS = {
     "funnel_attribution": "select attribution_model, platform, campaign, "
     "round(sum(conversions), 2) as conversions, round(sum(revenue), 2) as revenue "
     "from funnel_attribution group by all order by attribution_model, revenue desc limit 12",
+    "alerts": "select started_on, brand, alert_kind, severity, explanation from alerts "
+    "order by started_on, brand",
+    "response_time_summary": "select brand, cast(sum(inbound_posts) as bigint) as inbound, "
+    "round(sum(responded_posts) / sum(inbound_posts), 3) as response_rate "
+    "from response_time_summary group by brand order by brand",
+    "triage_queue": "select routed_team, count(*) as open_items, min(priority_rank) as top_rank "
+    "from triage_queue group by routed_team order by top_rank",
 }
 
 
@@ -71,7 +78,7 @@ def print_summary(config: Config) -> None:
         print(f"  {name:<{width}}  {value:>10,}")
     balanced = counts["extracted"] == counts["loaded (post snapshots)"] + counts["quarantined"]
     print(f"  extracted = loaded + quarantined: {'yes' if balanced else 'NO'}")
-    with pl.Config(tbl_rows=12, tbl_cols=12, fmt_str_lengths=24, tbl_width_chars=140):
+    with pl.Config(tbl_rows=12, tbl_cols=12, fmt_str_lengths=150, tbl_width_chars=200):
         for name, frame in mart_previews(config).items():
             print(f"\n{name} (top lines)")
             print(frame)
