@@ -6,7 +6,9 @@ team that outgrows one machine runs `dbt build --target postgres` on a server wa
 tools share. Connection settings come from the same environment variables profiles.yml reads
 (LISTENER_PG_HOST, _PORT, _USER, _PASSWORD, _DATABASE): no secret lives in the repository.
 
-Each table is replaced inside one transaction, so a reader sees the old copy or the new one.
+All tables are replaced in one transaction, so a reader sees the old copy or the new one. The
+copy replaces every raw table wholesale, so build the PostgreSQL marts after it with
+`dbt build --full-refresh` (the incremental bookkeeping in raw.pending_days belongs to DuckDB).
 """
 
 from __future__ import annotations
