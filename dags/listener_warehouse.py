@@ -2,8 +2,10 @@
 ### Listener warehouse
 
 Runs when `listener_ingest` has loaded new posts (the `listener_raw_posts` asset): **dbt build**
-(staging -> intermediate -> marts, with every data test), then **publish** the marts to the
-read-only file BI tools read, then render the **dashboard**. A failing model or test stops the run
+(staging -> intermediate -> marts, with every data test), the **marts gate** (Great Expectations
+on the marts' invariants: shares sum to 1, net sentiment in [-1, 1], credits sum to 1, revenue
+reconciles; `expectations/marts.yml`), then **publish** the marts to the read-only file BI tools
+read, then render the **dashboard**. A failing model, test or critical expectation stops the run
 before publishing, so readers keep the last good marts.
 """
 
@@ -29,8 +31,14 @@ def listener_warehouse():
 
         return build()
 
+    @task
+    def gate_marts(built: dict) -> dict:
+        from transforms.pipeline import gate_marts as run
+
+        return run()
+
     @task(outlets=[PUBLISHED_MARTS])
-    def publish(built: dict) -> dict:
+    def publish(gated: dict) -> dict:
         from transforms.pipeline import publish as run
 
         return run()
@@ -41,7 +49,7 @@ def listener_warehouse():
 
         return run()
 
-    dashboard(publish(dbt_build()))
+    dashboard(publish(gate_marts(dbt_build())))
 
 
 listener_warehouse()

@@ -259,6 +259,14 @@ def build_marts(config: Config) -> DbtResult:
     return result
 
 
+def newest_mart_day(config: Config) -> dt.date | None:
+    """The newest day in the built marts (share_of_voice_daily); None when they are empty."""
+    sql = f"select max(day) from {MARTS_SCHEMA}.share_of_voice_daily"
+    with duckdb.connect(str(zones.warehouse_file(config)), read_only=True) as con:
+        (day,) = con.execute(sql).fetchall()[0]
+    return day
+
+
 def generate_docs(config: Config) -> Path:
     """`dbt docs generate --static`: one self-contained HTML page (models, columns, lineage and
     the warehouse catalog) that opens from disk; returns its path."""

@@ -65,6 +65,7 @@ def test_ingest_flows_from_extract_to_load_and_feeds_the_warehouse(dagbag):
     assert "listener_raw_posts" in load_outlets
     assert [t.task_id for t in warehouse.topological_sort()] == [
         "dbt_build",
+        "gate_marts",
         "publish",
         "dashboard",
     ]
