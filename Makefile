@@ -7,7 +7,7 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo docs test lint format eval bench clean-data
+.PHONY: install demo docs quality-docs test lint format eval bench clean-data
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -29,6 +29,10 @@ demo: install
 # The dbt docs site (models, columns, tests, lineage, catalog) of the demo warehouse, as one page.
 docs: install
 	$(BIN)/listener docs
+
+# The Great Expectations Data Docs site: every validation of every gate.
+quality-docs: install
+	$(BIN)/listener quality-docs
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,20 +2,27 @@
 ### Listener ingest (daily)
 
 Loads one UTC day of posts: **extract** every configured source (a file drop or a platform API,
-one mapped task per source) into an immutable raw-zone batch, **clean** and **classify** the
-day's posts, run the Great Expectations **gate**, and **load** the day into the warehouse's `raw`
-schema. A successful load updates the `listener_raw_posts` asset, which schedules
-`listener_warehouse`.
+one mapped task per source) into an immutable raw-zone batch, run the **raw gate** (Great
+Expectations on the batches' rows and on each source's volume against its trailing days),
+**clean** and **classify** the day's posts, run the **classified gate**, and **load** the day
+into the warehouse's `raw` schema. A successful load updates the `listener_raw_posts` asset,
+which schedules `listener_warehouse`.
+
+A stopped gate fails its task at once (no retries: the verdict would not change) with a message
+naming the failed expectations and the report; the raw gate also quarantines the batches at fault
+(`listener quarantine list`). Nothing of the day is loaded, and the published marts stay as they
+were. Every failed task calls the alert callback (`transforms/alerts.py`).
 
 The day processed is the run's data interval (`CronDataIntervalTimetable`, one whole day). A
 re-run adds no raw batch (files already loaded are skipped by checksum, APIs ask only past their
 watermark) and replaces exactly that day in the warehouse. API tokens come from the Airflow
-connection `listener_<source>`. Logic lives in `transforms/pipeline.py`; see docs/ingestion.md.
+connection `listener_<source>`. Logic lives in `transforms/pipeline.py`; see docs/ingestion.md
+and docs/quality.md.
 """
 
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
 
-from transforms.dag_settings import DEFAULT_ARGS, RAW_POSTS, START_DATE
+from transforms.dag_settings import DEFAULT_ARGS, RAW_POSTS, START_DATE, run_step
 
 
 def _day():
@@ -49,7 +56,13 @@ def listener_ingest():
         return run(source, _day())
 
     @task
-    def clean(reports: list[dict]) -> dict:
+    def gate_raw(reports: list[dict]) -> dict:
+        from transforms.pipeline import gate_raw as run
+
+        return run_step(run, _day())
+
+    @task
+    def clean(gated: dict) -> dict:
         from transforms.pipeline import clean as run
 
         return run(_day())
@@ -61,10 +74,10 @@ def listener_ingest():
         return run(_day())
 
     @task
-    def gate(classified: dict) -> dict:
-        from transforms.pipeline import gate as run
+    def gate_classified(classified: dict) -> dict:
+        from transforms.pipeline import gate_classified as run
 
-        return run(_day())
+        return run_step(run, _day())
 
     @task(outlets=[RAW_POSTS])
     def load(gated: dict) -> dict:
@@ -74,7 +87,7 @@ def listener_ingest():
         return run(_day())
 
     reports = extract.expand(source=list_sources())
-    load(gate(classify(clean(reports))))
+    load(gate_classified(classify(clean(gate_raw(reports)))))
 
 
 listener_ingest()

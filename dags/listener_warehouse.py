@@ -5,13 +5,25 @@ Runs when `listener_ingest` has loaded new posts (the `listener_raw_posts` asset
 (staging -> intermediate -> marts, with every data test), the **marts gate** (Great Expectations
 on the marts' invariants: shares sum to 1, net sentiment in [-1, 1], credits sum to 1, revenue
 reconciles; `expectations/marts.yml`), then **publish** the marts to the read-only file BI tools
-read, then render the **dashboard**. A failing model, test or critical expectation stops the run
-before publishing, so readers keep the last good marts.
+read, render the **dashboard**, and rebuild the GX **Data Docs** site (which runs even when a
+gate failed, so the failure is on it).
+
+This is write-audit-publish: dbt writes into the working warehouse, the dbt tests and the marts
+gate audit it, and only then is the published file replaced by an atomic rename. A failing model,
+test or critical expectation fails its task at once (no retries) with what failed and where the
+report is, records the stopped build in the quarantine ledger and calls the alert callback;
+readers keep the last good marts, byte for byte.
 """
 
 from airflow.sdk import dag, task
 
-from transforms.dag_settings import DEFAULT_ARGS, PUBLISHED_MARTS, RAW_POSTS, START_DATE
+from transforms.dag_settings import (
+    DEFAULT_ARGS,
+    PUBLISHED_MARTS,
+    RAW_POSTS,
+    START_DATE,
+    run_step,
+)
 
 
 @dag(
@@ -29,13 +41,13 @@ def listener_warehouse():
     def dbt_build() -> dict:
         from transforms.pipeline import build
 
-        return build()
+        return run_step(build)
 
     @task
     def gate_marts(built: dict) -> dict:
         from transforms.pipeline import gate_marts as run
 
-        return run()
+        return run_step(run)
 
     @task(outlets=[PUBLISHED_MARTS])
     def publish(gated: dict) -> dict:
@@ -49,7 +61,15 @@ def listener_warehouse():
 
         return run()
 
-    dashboard(publish(gate_marts(dbt_build())))
+    @task(trigger_rule="all_done")
+    def data_docs() -> str:
+        from transforms.pipeline import data_docs as run
+
+        return run()
+
+    published = publish(gate_marts(dbt_build()))
+    dashboard(published)
+    published >> data_docs()
 
 
 listener_warehouse()

@@ -379,7 +379,7 @@ def clean_day(config: Config, day: dt.date) -> dict[str, int]:
     files = [
         b / "posts.parquet"
         for s in config.sources
-        for b in raw_zone.committed_batches(config, s.name, day)
+        for b in raw_zone.admitted_batches(config, s.name, day)
         if (b / "posts.parquet").exists()
     ]
     partition = zones.clean_partition(config, day)

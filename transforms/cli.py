@@ -4,6 +4,9 @@
     listener ingest --source NAME [--date DATE]     # one source's extraction, outside Airflow
     listener run [--start DATE] [--end DATE]        # the real DAGs, in-process, then publish
     listener summary                                # rows per stage, top lines of each mart
+    listener quarantine list [--all]                # batches and loads a quality gate stopped
+    listener quarantine release BATCH --reason TEXT # admit a quarantined batch as it is
+    listener quality-docs                           # rebuild the Great Expectations Data Docs
     listener train sentiment|intent|relevance --labels FILE --text-column COL --label-column COL
                    [--out DIR]
     listener train sentiment|intent --self-train [--labels FILE ...] [--out DIR]
@@ -92,6 +95,47 @@ def cmd_summary(args: argparse.Namespace, config: Config) -> int:
     from transforms.summary import print_summary
 
     print_summary(config)
+    return 0
+
+
+def cmd_quarantine_list(args: argparse.Namespace, config: Config) -> int:
+    from transforms.batch_quarantine import records
+
+    shown = [r for r in records(config) if args.all or r.is_open]
+    if not shown:
+        print("nothing is held back by a quality gate" + ("" if args.all else " (--all: history)"))
+    for record in shown:
+        state = (
+            f"released {record.released_at}: {record.release_reason}" if record.released_at
+            else f"resolved {record.resolved_at}" if record.resolved_at
+            else "held back"
+        )  # fmt: skip
+        print(f"{record.record_id}  [{record.scope}, {record.checkpoint}, {record.run}] {state}")
+        if record.source:
+            print(f"  source: {record.source}, rows: {record.rows:,}")
+        for failure in record.failures:
+            print(f"  - {failure}")
+        print(f"  report: {record.report}")
+    return 0
+
+
+def cmd_quarantine_release(args: argparse.Namespace, config: Config) -> int:
+    from transforms.batch_quarantine import release
+
+    record = release(config, args.batch, args.reason)
+    print(
+        f"released batch {record.record_id} ({record.source}, {record.run}): it is admitted as it "
+        f"is; re-run {record.run} (listener run --start {record.run} --end {record.run})"
+    )
+    return 0
+
+
+def cmd_quality_docs(args: argparse.Namespace, config: Config) -> int:
+    from transforms import zones
+    from transforms.quality import build_data_docs
+
+    index = build_data_docs(zones.quality_dir(config))
+    print(f"Great Expectations Data Docs (every validation, open in a browser): {index}")
     return 0
 
 
@@ -208,6 +252,20 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="rows per stage and the top of each mart")
     summary.set_defaults(func=cmd_summary)
 
+    quarantine = commands.add_parser(
+        "quarantine", help="batches and loads a quality gate stopped"
+    ).add_subparsers(dest="action", required=True)
+    held = quarantine.add_parser("list", help="what is held back, with the failed expectations")
+    held.add_argument("--all", action="store_true", help="also released and resolved records")
+    held.set_defaults(func=cmd_quarantine_list)
+    release = quarantine.add_parser("release", help="admit a quarantined batch as it is")
+    release.add_argument("batch", help="the batch id (see `listener quarantine list`)")
+    release.add_argument("--reason", required=True, help="why it may be loaded (kept)")
+    release.set_defaults(func=cmd_quarantine_release)
+
+    quality_docs = commands.add_parser("quality-docs", help="rebuild the GX Data Docs site")
+    quality_docs.set_defaults(func=cmd_quality_docs)
+
     docs = commands.add_parser("docs", help="build the dbt docs site for the warehouse")
     docs.set_defaults(func=cmd_docs)
 
@@ -258,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", help="also write every figure to this file")
     bench.add_argument("--keep", help="keep the generated data in this folder")
     bench.set_defaults(func=cmd_bench)
-    for command in commands.choices.values():
+    for command in [*commands.choices.values(), *quarantine.choices.values()]:
         # `listener run --config F` reads as well as `listener --config F run`.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config YAML")
     return parser

@@ -288,6 +288,19 @@ class Funnel(_Strict):
     attribution_lookback_days: int = Field(default=30, ge=1, le=365)
 
 
+class VolumeCheck(_Strict):
+    """How the raw checkpoint judges a day's volume: against the median of the same source's
+    last `trailing_days` days that had posts, once at least `min_baseline_days` of them exist.
+    The bounds on the ratio are expectations in expectations/raw_batches.yml."""
+
+    trailing_days: int = Field(default=14, ge=1, le=366)
+    min_baseline_days: int = Field(default=3, ge=1, le=366)
+
+
+class Quality(_Strict):
+    volume: VolumeCheck = VolumeCheck()
+
+
 class Sample(_Strict):
     seed: int = 20261101
     start: dt.date
@@ -308,6 +321,7 @@ class Config(_Strict):
     brands: Brands
     sources: list[Source] = Field(min_length=1)
     funnel: Funnel = Funnel()
+    quality: Quality = Quality()
     sample: Sample
 
     @model_validator(mode="after")

@@ -2,8 +2,12 @@
 that connect the DAGs. Imported at DAG parse time, so it must stay light (no data libraries)."""
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from airflow.sdk import Asset
+
+from transforms.alerts import on_task_failure
 
 OWNER = "listener-data"
 
@@ -14,6 +18,7 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=15),
     "execution_timeout": dt.timedelta(minutes=45),
+    "on_failure_callback": on_task_failure,
 }
 
 START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -22,3 +27,16 @@ START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 # PUBLISHED_MARTS, which reports can be scheduled on.
 RAW_POSTS = Asset(name="listener_raw_posts", uri="file:///listener/warehouse/raw/posts")
 PUBLISHED_MARTS = Asset(name="listener_published_marts", uri="file:///listener/published/marts")
+
+
+def run_step(step: Callable[..., Any], *args: Any) -> Any:
+    """Run a pipeline step in a task. When a gate stops the batch, the task fails at once with
+    the gate's message (what failed, where the report is): a retry would give the same verdict."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from transforms.errors import GateStopped
+
+    try:
+        return step(*args)
+    except GateStopped as stopped:
+        raise AirflowFailException(str(stopped)) from stopped

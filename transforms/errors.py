@@ -3,3 +3,8 @@
 
 class ListenerError(RuntimeError):
     """A run failed for a reason the message explains: bad input, a failed gate, an API error."""
+
+
+class GateStopped(ListenerError):
+    """A gate (quality expectations, dbt tests) stopped a batch: retrying gives the same verdict,
+    so an Airflow task fails at once instead of retrying."""

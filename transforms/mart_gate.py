@@ -12,9 +12,17 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from transforms import zones
+from transforms import batch_quarantine, zones
 from transforms.config import Config
-from transforms.quality import GateResult, QualityGateError, describe_failures, validate
+from transforms.quality import (
+    GateResult,
+    QualityGateError,
+    describe_failures,
+    failure_lines,
+    validate,
+)
+
+SUITE = "marts"
 
 # name -> query giving (mart, key, <measurement columns>); every query names its groups' key.
 INVARIANT_QUERIES = {
@@ -85,10 +93,19 @@ def mart_invariants(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def gate_marts(config: Config, run_name: str) -> GateResult:
-    """Validate the working warehouse's marts; raise QualityGateError on a critical failure."""
+    """Validate the working warehouse's marts; on a critical failure record the stopped build
+    (the days loaded since the last publication) and raise QualityGateError."""
+    from transforms.warehouse import pending_days
+
     with duckdb.connect(str(zones.warehouse_file(config)), read_only=True) as con:
         frame = mart_invariants(con)
-    result = validate(frame, "marts", run_name, zones.quality_dir(config))
-    if not result.passed:
-        raise QualityGateError(describe_failures(result))
-    return result
+    result = validate(frame, SUITE, run_name, zones.quality_dir(config))
+    if result.passed:
+        batch_quarantine.resolve_loads(config, SUITE)
+        return result
+    batch_quarantine.record_stopped_load(
+        config, checkpoint=SUITE, run=run_name, days=pending_days(config),
+        failures=failure_lines(result), report=result.report, rows=result.rows,
+        data_docs=result.data_docs,
+    )  # fmt: skip
+    raise QualityGateError(describe_failures(result, "the publication of the marts"))

@@ -54,8 +54,15 @@ def classify(day: dt.date) -> dict[str, int]:
     return classify_day(load_config(), day)
 
 
-def gate(day: dt.date) -> dict[str, Any]:
-    from transforms.quality import gate_classified_day
+def gate_raw(day: dt.date) -> dict[str, Any]:
+    """The raw checkpoint: quarantines failing batches and raises QualityGateError."""
+    from transforms.raw_gate import gate_raw_day
+
+    return gate_raw_day(load_config(), day)
+
+
+def gate_classified(day: dt.date) -> dict[str, Any]:
+    from transforms.classified_gate import gate_classified_day
 
     result = gate_classified_day(load_config(), day)
     return {"suite": result.suite, "rows": result.rows, "warnings": len(result.warnings),
@@ -97,13 +104,22 @@ def dashboard() -> str:
     return str(render_dashboard(load_config()))
 
 
+def data_docs() -> str:
+    """Rebuild the Great Expectations Data Docs site from every stored validation."""
+    from transforms import zones
+    from transforms.quality import build_data_docs
+
+    return str(build_data_docs(zones.quality_dir(load_config())))
+
+
 def run_day(day: dt.date) -> dict[str, Any]:
     """Every ingest step for one day, without Airflow (tests and debugging)."""
     reports = [extract(name, day) for name in source_names()]
     return {
         "extract": reports,
+        "gate_raw": gate_raw(day),
         "clean": clean(day),
         "classify": classify(day),
-        "gate": gate(day),
+        "gate_classified": gate_classified(day),
         "load": load(day),
     }

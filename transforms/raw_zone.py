@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms import schema, zones
+from transforms.batch_quarantine import held_back_batch_ids
 from transforms.config import Config
 from transforms.files import write_atomic_bytes, write_parquet_atomic
 
@@ -112,17 +113,28 @@ def loaded_checksums(config: Config, source: str) -> dict[str, str]:
     return loaded
 
 
+def admitted_batches(config: Config, source: str, day: dt.date | None = None) -> list[Path]:
+    """Committed batches that are not held back in quarantine, oldest commit first."""
+    held = held_back_batch_ids(config)
+    return [f for f in committed_batches(config, source, day) if batch_id_of(f) not in held]
+
+
+def batch_id_of(folder: Path) -> str:
+    return folder.name.removeprefix("batch=")
+
+
 def current_watermark(config: Config, source: str) -> str | None:
-    """The watermark after the source's last committed batch (None before the first)."""
+    """The watermark after the source's last admitted batch (None before the first)."""
     watermark = None
-    for folder in committed_batches(config, source):
+    for folder in admitted_batches(config, source):
         after = read_manifest(folder).watermark_after
         watermark = after if after is not None else watermark
     return watermark
 
 
 def day_manifests(config: Config, sources: list[str], day: dt.date) -> list[Manifest]:
-    return [read_manifest(f) for s in sources for f in committed_batches(config, s, day)]
+    """Manifests of the day's admitted batches (what a load of the day reads)."""
+    return [read_manifest(f) for s in sources for f in admitted_batches(config, s, day)]
 
 
 def _read_all(paths: list[Path], columns: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -131,13 +143,14 @@ def _read_all(paths: list[Path], columns: dict[str, pl.DataType]) -> pl.DataFram
 
 
 def day_posts(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
-    """Every accepted row of every committed batch of the day (all snapshots)."""
-    batches = [f for s in sources for f in committed_batches(config, s, day)]
+    """Every accepted row of every admitted batch of the day (all snapshots)."""
+    batches = [f for s in sources for f in admitted_batches(config, s, day)]
     return _read_all([b / "posts.parquet" for b in batches], schema.RAW_POST)
 
 
 def day_quarantine(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
-    batches = [f for s in sources for f in committed_batches(config, s, day)]
+    """Rows the admitted batches of the day quarantined one by one, with their reasons."""
+    batches = [f for s in sources for f in admitted_batches(config, s, day)]
     return _read_all([b / "quarantine.parquet" for b in batches], schema.QUARANTINE)
 
 

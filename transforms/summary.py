@@ -6,8 +6,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from transforms import zones
+from transforms import batch_quarantine, zones
 from transforms.config import Config
+from transforms.quality import DATA_DOCS_INDEX
 
 # Show the rows a reader looks at first: the tracked brand's latest days, the top campaigns.
 MART_PREVIEWS = {
@@ -38,6 +39,9 @@ def stage_counts(config: Config) -> dict[str, int]:
             "select coalesce(sum(rows_read), 0), coalesce(sum(rows_accepted), 0), "
             "coalesce(sum(rows_quarantined), 0) from raw.load_audit"
         ).fetchone()
+        held_batches, held_rows = con.execute(
+            "select count(*), coalesce(sum(rows_read), 0) from raw.quarantined_batches"
+        ).fetchone()
         (snapshots,) = con.execute("select count(*) from raw.post_snapshots").fetchone()
         loaded, voice = con.execute(
             "select count(distinct post_id), "
@@ -50,8 +54,10 @@ def stage_counts(config: Config) -> dict[str, int]:
             ).fetchall()
         )
     return {
-        "extracted": read,
+        "extracted": read + held_rows,
         "quarantined": quarantined,
+        "in quarantined batches": held_rows,
+        "quarantined batches": held_batches,
         "accepted": accepted,
         "loaded (post snapshots)": snapshots,
         "distinct posts": loaded,
@@ -76,11 +82,19 @@ def print_summary(config: Config) -> None:
     print("\nRows per stage")
     for name, value in counts.items():
         print(f"  {name:<{width}}  {value:>10,}")
-    balanced = counts["extracted"] == counts["loaded (post snapshots)"] + counts["quarantined"]
-    print(f"  extracted = loaded + quarantined: {'yes' if balanced else 'NO'}")
+    quarantined = counts["quarantined"] + counts["in quarantined batches"]
+    balanced = counts["extracted"] == counts["loaded (post snapshots)"] + quarantined
+    print(f"  extracted = loaded + quarantined (rows and batches): {'yes' if balanced else 'NO'}")
+    held = [r for r in batch_quarantine.records(config) if r.is_open]
+    if held:
+        print(f"\nHeld back by a quality gate ({len(held)}; `listener quarantine list`):")
+        for record in held:
+            print(f"  {record.scope} {record.record_id}: {'; '.join(record.failures)[:160]}")
     with pl.Config(tbl_rows=12, tbl_cols=12, fmt_str_lengths=150, tbl_width_chars=200):
         for name, frame in mart_previews(config).items():
             print(f"\n{name} (top lines)")
             print(frame)
     print(f"\nPublished warehouse (read-only, for BI tools): {zones.published_warehouse(config)}")
     print(f"Dashboard: {zones.dashboard_file(config)}")
+    data_docs = zones.quality_dir(config) / DATA_DOCS_INDEX
+    print(f"Data quality (Great Expectations Data Docs): {data_docs}")

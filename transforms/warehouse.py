@@ -18,15 +18,16 @@ import polars as pl
 
 from transforms import raw_zone, zones
 from transforms.config import FUNNEL_TABLES, PROJECT_ROOT, Config
-from transforms.errors import ListenerError
+from transforms.errors import GateStopped
 from transforms.files import replace_file_atomic, write_atomic_bytes
 from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MARTS_SCHEMA = "marts"
+DBT_CHECKPOINT = "dbt_build"
 
 
-class DbtBuildError(ListenerError):
+class DbtBuildError(GateStopped):
     """dbt build failed: a model or a data test did not pass."""
 
 
@@ -136,11 +137,36 @@ def audit_rows(manifests: list[raw_zone.Manifest]) -> pl.DataFrame:
     )
 
 
+def quarantined_batch_rows(config: Config, day: dt.date) -> pl.DataFrame:
+    """One raw.quarantined_batches row per batch of the day held back in quarantine."""
+    from transforms.batch_quarantine import records
+
+    held = [r for r in records(config) if r.scope == "batch" and r.is_open and r.run == str(day)]
+    rows = []
+    for record in held:
+        folder = raw_zone.batch_dir(config, record.source or "", day, record.record_id)
+        manifest = raw_zone.read_manifest(folder)
+        rows.append(
+            {
+                "day": day,
+                "source": record.source,
+                "batch_id": record.record_id,
+                "rows_read": manifest.rows_read,
+                "rows_accepted": manifest.rows_accepted,
+                "rows_quarantined": manifest.rows_quarantined,
+                "failures": "\n".join(record.failures),
+                "report": record.report,
+                "quarantined_at": record.quarantined_at,
+            }
+        )
+    return pl.DataFrame(rows, schema=RAW_TABLES["quarantined_batches"][0])
+
+
 def load_day(config: Config, day: dt.date) -> dict[str, int]:
+    """Load one gated day into `raw`: posts, brand matches, engagement snapshots, quarantined
+    rows and batches, the day's batch manifests and the funnel tables, in one transaction."""
     from transforms.classify import classified_day
 
-    """Load one gated day into `raw`: posts, brand matches, engagement snapshots, quarantine,
-    the day's batch manifests and the funnel tables, in one transaction."""
     partition = zones.clean_partition(config, day)
     sources = [s.name for s in config.sources]
     tables = {
@@ -149,6 +175,7 @@ def load_day(config: Config, day: dt.date) -> dict[str, int]:
         "post_snapshots": raw_zone.snapshots(raw_zone.day_posts(config, sources, day)),
         "quarantine": raw_zone.day_quarantine(config, sources, day),
         "load_audit": audit_rows(raw_zone.day_manifests(config, sources, day)),
+        "quarantined_batches": quarantined_batch_rows(config, day),
         **{table: read_funnel_day(config, table, day) for table in FUNNEL_TABLES},
     }
     counts: dict[str, int] = {}
@@ -248,15 +275,39 @@ def release_dbt_duckdb() -> None:
 
 
 def build_marts(config: Config) -> DbtResult:
-    """`dbt build`: models and their data tests; raises when any fails."""
+    """`dbt build`: models and their data tests. A failure records the stopped build in the
+    quarantine ledger (the published marts stay as they were) and raises."""
+    from transforms import batch_quarantine
+
+    days = pending_days(config)
+    run = f"through-{max(days)}" if days else "rebuild"
     result = run_dbt(config, "build")
-    if not result.success:
-        details = "\n  ".join(result.failures[:20])
-        raise DbtBuildError(f"dbt build failed:\n  {details}\nlog: {result.log_path}")
-    # The incremental marts now hold every loaded day.
+    if result.success:
+        batch_quarantine.resolve_loads(config, DBT_CHECKPOINT)
+        return result
+    batch_quarantine.record_stopped_load(
+        config, checkpoint=DBT_CHECKPOINT, run=run, days=days,
+        failures=result.failures[:50], report=result.log_path,
+    )  # fmt: skip
+    details = "\n  ".join(result.failures[:20])
+    raise DbtBuildError(
+        f"dbt build failed, the marts were not published:\n  {details}\n"
+        f"log: {result.log_path}\nrun results: {Path(result.log_path).parent.parent}"
+        "/target/run_results.json"
+    )
+
+
+def pending_days(config: Config) -> list[dt.date]:
+    """Days loaded since the marts were last published (raw.pending_days)."""
+    with connect(config) as con:
+        rows = con.execute(f"select day from {RAW_SCHEMA}.pending_days order by day").fetchall()
+    return [r[0] for r in rows]
+
+
+def clear_pending_days(config: Config) -> None:
+    """The published marts now hold every loaded day: nothing is pending any more."""
     with connect(config) as con:
         con.execute(f"delete from {RAW_SCHEMA}.pending_days")
-    return result
 
 
 def newest_mart_day(config: Config) -> dt.date | None:
@@ -309,6 +360,8 @@ def publish(config: Config) -> dict[str, int]:
         json.dumps({"tables": counts}, indent=2, sort_keys=True).encode(),
         target.with_name("published.json"),
     )
+    # Kept until now, so that a build whose gate failed is redone from the same days.
+    clear_pending_days(config)
     return counts
 
 

@@ -40,9 +40,25 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
         },
         "day",
     ),
-    # Days loaded since the last successful dbt build, with the earliest day any of their posts
+    # Raw batches the raw checkpoint held back (transforms/batch_quarantine.py): their rows are
+    # neither in posts nor in quarantine, so the accounting of a day needs them.
+    "quarantined_batches": (
+        {
+            "day": pl.Date(),
+            "source": pl.String(),
+            "batch_id": pl.String(),
+            "rows_read": pl.Int64(),
+            "rows_accepted": pl.Int64(),
+            "rows_quarantined": pl.Int64(),
+            "failures": pl.String(),  # the failed expectations, one per line
+            "report": pl.String(),
+            "quarantined_at": pl.String(),
+        },
+        "day",
+    ),
+    # Days loaded since the marts were last published, with the earliest day any of their posts
     # was first seen (a re-observed old post changes that old day's marts). Incremental marts
-    # rebuild from there (dbt_project/macros/incremental_lookback.sql); a build empties it.
+    # rebuild from there (dbt_project/macros/incremental_lookback.sql); a publication empties it.
     "pending_days": (
         {
             "day": pl.Date(),

@@ -1,8 +1,9 @@
 {#
     The rows an incremental model rebuilds: everything on a full refresh, and on an incremental run
     the days from `incremental_lookback_days` before the newest day the model already holds, or
-    before the oldest day the pipeline loaded since the last build (raw.pending_days: a backfill,
-    a re-run of an old day, a new snapshot of an old post), whichever is earlier. Used
+    before the oldest day the pipeline loaded since the marts were last published
+    (raw.pending_days: a backfill, a re-run of an old day, a new snapshot of an old post),
+    whichever is earlier. Used
     with incremental_strategy='delete+insert' and unique_key = the day column, so every rebuilt
     day replaces the old one as a whole (late posts and newer engagement counts land in it).
 

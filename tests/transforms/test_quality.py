@@ -1,16 +1,13 @@
 import datetime as dt
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from transforms import schema
-from transforms.quality import (
-    QualityGateError,
-    load_suite_spec,
-    validate,
-    with_probability_sum,
-)
+from transforms.classified_gate import with_probability_sum
+from transforms.quality import QualityGateError, load_suite_spec, validate
 
 
 def classified(n: int = 20, **overrides) -> pl.DataFrame:
@@ -42,6 +39,20 @@ def test_suite_file_is_well_formed():
     assert set(labels[0]["kwargs"]["value_set"]) == {*schema.SENTIMENT_LABELS, "unknown"}
 
 
+@pytest.mark.parametrize("suite", ["raw_posts", "raw_batches", "classified_posts", "marts"])
+def test_every_checkpoint_suite_builds_into_gx_expectations(suite):
+    from transforms.quality import EXPECTATIONS_DIR, _expectation
+
+    assert {p.stem for p in EXPECTATIONS_DIR.glob("*.yml")} == {
+        "raw_posts", "raw_batches", "classified_posts", "marts"
+    }  # fmt: skip
+    spec = load_suite_spec(suite)
+    assert spec["suite"] == suite
+    built = [_expectation(item) for item in spec["expectations"]]
+    assert all(e.meta["severity"] in ("critical", "warning") and e.meta["why"] for e in built)
+    assert any(e.meta["severity"] == "critical" for e in built)
+
+
 def test_a_good_batch_passes(tmp_path):
     result = validate(classified(), "classified_posts", "good", tmp_path)
     assert result.passed and not result.failures and not result.warnings
@@ -60,15 +71,28 @@ def test_missing_ids_and_bad_probabilities_are_critical(tmp_path):
     assert ("expect_column_values_to_be_between", "p_sum") in failed
 
 
-def test_too_much_spam_is_only_a_warning(tmp_path):
-    result = validate(classified(is_spam=[True] * 20), "classified_posts", "spammy", tmp_path)
+def test_some_spam_is_a_warning_and_a_spam_flood_stops_the_load(tmp_path):
+    spammy = classified(is_spam=[True] * 7 + [False] * 13)  # 35%
+    result = validate(spammy, "classified_posts", "spammy", tmp_path)
     assert result.passed
     assert [w["kwargs"]["column"] for w in result.warnings] == ["is_spam"]
+    flood = validate(classified(is_spam=[True] * 15 + [False] * 5), "classified_posts", "flood",
+                     tmp_path)  # fmt: skip
+    assert [f["kwargs"]["column"] for f in flood.failures] == ["is_spam"]
+
+
+def test_a_day_the_classifiers_cannot_read_stops_the_load(tmp_path):
+    foreign = classified(is_english=[False] * 17 + [True] * 3)
+    result = validate(foreign, "classified_posts", "foreign", tmp_path)
+    assert [f["kwargs"]["column"] for f in result.failures] == ["is_english"]
+    assert result.data_docs.endswith(".html")
+    page = Path(result.data_docs.removeprefix("file://"))
+    assert page.is_relative_to(tmp_path / "gx") and page.exists()
 
 
 def test_gate_raises_with_the_report_location(config):
     from transforms import zones
-    from transforms.quality import gate_classified_day
+    from transforms.classified_gate import gate_classified_day
 
     day = dt.date(2026, 10, 5)
     frame = classified(sentiment=["furious"] * 20).drop("p_sum", "text_length")

@@ -1,0 +1,83 @@
+"""Failure alerts: what every Listener task's `on_failure_callback` does.
+
+A failed task (a stopped quality gate, a dbt test, a broken source) is appended as one JSON line
+to `data/alerts/task_failures.jsonl`, logged, and posted to a webhook when the environment names
+one (`LISTENER_ALERT_WEBHOOK`: Slack, Teams, Mattermost and most chat tools accept
+`{"text": ...}`). The webhook URL carries a token, so it only ever comes from the environment.
+
+Imported when DAG files are parsed: standard library only at the top.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+WEBHOOK_ENV = "LISTENER_ALERT_WEBHOOK"
+MAX_ERROR_CHARS = 4000
+log = logging.getLogger(__name__)
+
+
+def failure_alert(context: dict[str, Any]) -> dict[str, Any]:
+    """The alert for a failed task: which task of which run, and the error it failed with."""
+    ti = context["ti"]
+    error = context.get("exception")
+    return {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "dag_id": ti.dag_id,
+        "task_id": ti.task_id,
+        "map_index": getattr(ti, "map_index", -1),
+        "run_id": ti.run_id,
+        "try_number": getattr(ti, "try_number", None),
+        "error_type": type(error).__name__ if error is not None else None,
+        "error": str(error)[:MAX_ERROR_CHARS] if error is not None else "",
+    }
+
+
+def alerts_file(data_dir: Path) -> Path:
+    return data_dir / "alerts" / "task_failures.jsonl"
+
+
+def record_alert(alert: dict[str, Any], data_dir: Path) -> Path:
+    path = alerts_file(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(alert, sort_keys=True) + "\n")
+    return path
+
+
+def alert_text(alert: dict[str, Any]) -> str:
+    where = f"{alert['dag_id']}.{alert['task_id']}"
+    if alert["map_index"] not in (None, -1):
+        where += f"[{alert['map_index']}]"
+    return f"Listener: {where} failed in run {alert['run_id']}\n{alert['error']}"
+
+
+def post_webhook(url: str, alert: dict[str, Any], timeout: float = 10.0) -> int:
+    body = json.dumps({"text": alert_text(alert), "alert": alert}).encode()
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status
+
+
+def on_task_failure(context: dict[str, Any]) -> None:
+    """Airflow failure callback. It never raises: a broken alert channel must not hide the
+    task's own error, so its problems are logged instead."""
+    try:
+        from transforms.config import load_config
+
+        alert = failure_alert(context)
+        log.error("%s", alert_text(alert))
+        record_alert(alert, load_config().data_dir)
+        url = os.environ.get(WEBHOOK_ENV)
+        if url:
+            post_webhook(url, alert)
+    except Exception:  # noqa: BLE001 - see the docstring
+        log.exception("the failure alert could not be delivered")
