@@ -7,15 +7,16 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo docs quality-docs test lint format eval bench clean-data
+.PHONY: install demo airflow docs quality-docs test lint format eval bench clean-data
 
 $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# The virtual environment, exactly as pinned in uv.lock.
+# The virtual environment, exactly as pinned in uv.lock, with the deploy group (Celery, FAB,
+# PostgreSQL drivers): the tests run the compose stack's configuration without Docker.
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --group deploy --python $(PYTHON)
 	touch $@
 
 install: $(VENV)/.installed
@@ -25,6 +26,11 @@ demo: install
 	$(BIN)/listener generate
 	$(BIN)/listener run
 	$(BIN)/listener summary
+
+# A local Airflow with its UI on http://127.0.0.1:8080 (api-server, scheduler, dag-processor,
+# triggerer in one command); it prints the generated admin password. docs/orchestration.md.
+airflow: install
+	$(BIN)/listener airflow
 
 # The dbt docs site (models, columns, tests, lineage, catalog) of the demo warehouse, as one page.
 docs: install

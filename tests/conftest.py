@@ -22,3 +22,35 @@ from transforms.config import Config, load_config  # noqa: E402
 def config(tmp_path) -> Config:
     """The project config with data_dir in a fresh temporary folder."""
     return load_config().model_copy(update={"data_dir": tmp_path / "data"})
+
+
+@pytest.fixture
+def smtp_inbox(monkeypatch):
+    """A local SMTP server (aiosmtpd) defined as the `listener_smtp` Airflow connection through
+    the environment; yields the list of received messages (email.message.EmailMessage)."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            received.append(message)
+            return "250 Message accepted for delivery"
+
+    import socket
+
+    with socket.socket() as probe:  # a free port: the controller checks it can connect to it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("AIRFLOW_CONN_LISTENER_SMTP", f"smtp://127.0.0.1:{port}")
+    try:
+        yield received
+    finally:
+        controller.stop()

@@ -383,3 +383,43 @@ def test_the_tracked_brand_answers_faster_and_more_often(pipeline_run):
     assert set(queue["brand"]) == {effects.tracked_brand}
     assert set(queue["routed_team"]) <= {"support", "sales", "communications"}
     assert sorted(queue["priority_rank"]) == list(range(1, queue.height + 1))
+
+
+def test_reports_are_archived_by_date_and_emailed_once(pipeline_run, smtp_inbox):
+    from transforms.reports import deliver_report
+
+    config, _, (_, end) = pipeline_run
+    monday = end + dt.timedelta(days=1)
+    weekly = deliver_report(config, "weekly", monday)
+    assert (weekly.first, weekly.last) == (str(end - dt.timedelta(days=6)), str(end))
+    assert weekly.sent and weekly.recipients == config.delivery.weekly.recipients
+    (message,) = smtp_inbox
+    assert message["X-Envelope-To"] == ", ".join(config.delivery.weekly.recipients)
+    assert f"{weekly.first} to {weekly.last}" in message["Subject"]
+    body = message.get_body(preferencelist=("html",)).get_content()
+    assert "<svg" in body and config.brands.tracked.name in body
+    (attached,) = list(message.iter_attachments())
+    assert attached.get_filename() == "dashboard.html"
+    archive = config.data_dir / "reports" / "weekly" / str(end)
+    assert {p.name for p in archive.iterdir()} == {"dashboard.html", "message.eml", "delivery.json"}
+
+    again = deliver_report(config, "weekly", monday)  # a retry, or the same run re-run
+    assert "already sent" in again.reason and again.digest == weekly.digest
+    assert len(smtp_inbox) == 1, "an unchanged report is not sent twice"
+
+
+def test_a_report_after_publication_covers_the_newest_day_and_needs_no_mail_server(
+    pipeline_run, monkeypatch
+):
+    from transforms.reports import deliver_report
+
+    config, _, (_, end) = pipeline_run
+    monkeypatch.delenv("AIRFLOW_CONN_LISTENER_SMTP", raising=False)
+    daily = deliver_report(config, "daily", None)
+    assert (daily.first, daily.last) == (str(end), str(end))
+    assert not daily.sent and "no SMTP connection 'listener_smtp'" in daily.reason
+    archive = config.data_dir / "reports" / "daily" / str(end)
+    assert (archive / "message.eml").exists()
+    # A scheduled run past the newest published day says the data is late.
+    late = deliver_report(config, "daily", end + dt.timedelta(days=3))
+    assert late.last == str(end)

@@ -1,9 +1,11 @@
 """Failure alerts: what every Listener task's `on_failure_callback` does.
 
 A failed task (a stopped quality gate, a dbt test, a broken source) is appended as one JSON line
-to `data/alerts/task_failures.jsonl`, logged, and posted to a webhook when the environment names
+to `data/alerts/task_failures.jsonl`, logged, posted to a webhook when the environment names
 one (`LISTENER_ALERT_WEBHOOK`: Slack, Teams, Mattermost and most chat tools accept
-`{"text": ...}`). The webhook URL carries a token, so it only ever comes from the environment.
+`{"text": ...}`), and emailed to `delivery.failure_recipients` when the SMTP connection
+(`delivery.smtp_connection`) is defined. The webhook URL carries a token, so it only ever comes
+from the environment; each channel is tried even when another one fails.
 
 Imported when DAG files are parsed: standard library only at the top.
 """
@@ -16,7 +18,10 @@ import logging
 import os
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transforms.config import Config
 
 WEBHOOK_ENV = "LISTENER_ALERT_WEBHOOK"
 MAX_ERROR_CHARS = 4000
@@ -67,6 +72,19 @@ def post_webhook(url: str, alert: dict[str, Any], timeout: float = 10.0) -> int:
         return response.status
 
 
+def email_alert(alert: dict[str, Any], config: Config) -> bool:
+    """Email the alert to the failure recipients; False when there is no one or no server."""
+    from transforms.email_delivery import build_message, send, smtp_server
+
+    recipients = config.delivery.failure_recipients
+    server = smtp_server(config.delivery.smtp_connection) if recipients else None
+    if server is None:
+        return False
+    text = alert_text(alert)
+    send(build_message(config.delivery.sender, recipients, text.splitlines()[0], text), server)
+    return True
+
+
 def on_task_failure(context: dict[str, Any]) -> None:
     """Airflow failure callback. It never raises: a broken alert channel must not hide the
     task's own error, so its problems are logged instead."""
@@ -75,9 +93,16 @@ def on_task_failure(context: dict[str, Any]) -> None:
 
         alert = failure_alert(context)
         log.error("%s", alert_text(alert))
-        record_alert(alert, load_config().data_dir)
-        url = os.environ.get(WEBHOOK_ENV)
-        if url:
-            post_webhook(url, alert)
+        config = load_config()
+        record_alert(alert, config.data_dir)
     except Exception:  # noqa: BLE001 - see the docstring
-        log.exception("the failure alert could not be delivered")
+        log.exception("the failure alert could not be recorded")
+        return
+    url = os.environ.get(WEBHOOK_ENV)
+    channels = [("webhook", lambda: post_webhook(url, alert))] if url else []
+    channels.append(("email", lambda: email_alert(alert, config)))
+    for name, deliver in channels:
+        try:
+            deliver()
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("the failure alert could not be delivered by %s", name)

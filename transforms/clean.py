@@ -376,6 +376,7 @@ def day_plan(scan: pl.LazyFrame, total: int) -> pl.DataFrame:
 def clean_day(config: Config, day: dt.date) -> dict[str, int]:
     """Clean one day, streamed in batches, into `clean/day=<d>/posts.parquet` and
     `post_brands.parquet` (both replaced atomically when the day is done)."""
+    raw_zone.ensure_not_expired(config, [s.name for s in config.sources], day)
     files = [
         b / "posts.parquet"
         for s in config.sources

@@ -3,6 +3,8 @@
     listener generate [--start DATE] [--days N] [--posts-per-day N] [--seed N]
     listener ingest --source NAME [--date DATE]     # one source's extraction, outside Airflow
     listener run [--start DATE] [--end DATE]        # the real DAGs, in-process, then publish
+    listener airflow                                # airflow standalone on the DAGs, with its UI
+    listener report daily|weekly [--date DATE]      # render, archive, email a report
     listener summary                                # rows per stage, top lines of each mart
     listener quarantine list [--all]                # batches and loads a quality gate stopped
     listener quarantine release BATCH --reason TEXT # admit a quarantined batch as it is
@@ -15,6 +17,8 @@
     listener evaluate --model DIR|default [--task T] --labels FILE --text-column COL
                       --label-column COL
     listener bench [--posts 1000000] [--json FILE]  # every stage timed, with peak memory
+    listener retention [--as-of DATE]               # remove raw data older than retention.raw_days
+    listener forget --author ID [--platform P]      # erase one author's posts everywhere
 
 Every command takes `--config FILE` (default: $LISTENER_CONFIG or config/listener.yml), before or
 after the command name.
@@ -30,7 +34,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from transforms.config import CONFIG_ENV, Config, ConfigError, load_config
+from transforms.config import CONFIG_ENV, DEFAULT_CONFIG, Config, ConfigError, load_config
 from transforms.errors import ListenerError
 
 TASK_CHOICES = ["sentiment", "intent", "relevance"]
@@ -86,8 +90,43 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     summary = run_range(config, start, end, args.config)
     print(
         f"ran listener_ingest for {len(summary.days)} days in {summary.ingest_seconds:.1f} s, "
-        f"listener_warehouse in {summary.warehouse_seconds:.1f} s"
+        f"listener_warehouse in {summary.warehouse_seconds:.1f} s, "
+        f"listener_report_daily in {summary.report_seconds:.1f} s"
     )
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace, config: Config) -> int:
+    """`airflow standalone` on the project's DAGs, with the sample APIs served meanwhile."""
+    import subprocess
+
+    from transforms.airflow_runner import DAGS_FOLDER
+    from transforms.sample_api import serving_sample_apis
+
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(config.data_dir / "airflow-standalone"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__API__HOST": os.environ.get("AIRFLOW__API__HOST", "127.0.0.1"),  # not 0.0.0.0
+        CONFIG_ENV: str(Path(args.config).resolve()) if args.config else os.environ.get(
+            CONFIG_ENV, str(DEFAULT_CONFIG)
+        ),
+    }  # fmt: skip
+    airflow = Path(sys.executable).with_name("airflow")
+    # standalone starts its components as `airflow ...` from PATH: this environment's first.
+    env["PATH"] = f"{airflow.parent}{os.pathsep}{env.get('PATH', '')}"
+    with serving_sample_apis(config):
+        # The sample server's URL and token are in os.environ now; the child inherits them.
+        env.update({k: v for k, v in os.environ.items() if k.startswith("LISTENER_")})
+        return subprocess.call([str(airflow), "standalone"], env=env)
+
+
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    from transforms.reports import deliver_report
+
+    delivery = deliver_report(config, args.kind, args.date)
+    print(json.dumps(asdict(delivery), indent=2))
     return 0
 
 
@@ -217,6 +256,24 @@ def cmd_bench(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace, config: Config) -> int:
+    from transforms.retention import expire_raw
+
+    # The command line is the one place that may read the clock: the DAG passes its run's date.
+    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    report = expire_raw(config, as_of)
+    print(json.dumps(asdict(report), indent=2))
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, config: Config) -> int:
+    from transforms.erasure import forget_author, report_lines
+
+    report = forget_author(config, args.author, args.platform)
+    print("\n".join(report_lines(report)))
+    return 0
+
+
 def _classifier(config: Config, model: str, task: str | None):
     """The classifier in a model directory, or the out-of-the-box one of the task (`default`)."""
     from transforms.classify import ensure_default_models, load_classifier, task_dir
@@ -248,6 +305,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_date, help="first day (default: sample start)")
     run.add_argument("--end", type=_date, help="last day, inclusive (default: sample end)")
     run.set_defaults(func=cmd_run)
+
+    airflow = commands.add_parser(
+        "airflow", help="a local Airflow with its UI (airflow standalone), sample APIs served"
+    )
+    airflow.set_defaults(func=cmd_airflow)
+
+    report = commands.add_parser("report", help="render, archive and email an executive report")
+    report.add_argument("kind", choices=["daily", "weekly"])
+    report.add_argument(
+        "--date", type=_date, default=None,
+        help="the run's date (the report covers the days before it); default: the newest day",
+    )  # fmt: skip
+    report.set_defaults(func=cmd_report)
 
     summary = commands.add_parser("summary", help="rows per stage and the top of each mart")
     summary.set_defaults(func=cmd_summary)
@@ -316,6 +386,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", help="also write every figure to this file")
     bench.add_argument("--keep", help="keep the generated data in this folder")
     bench.set_defaults(func=cmd_bench)
+
+    retention = commands.add_parser(
+        "retention", help="remove the raw data of days older than retention.raw_days"
+    )
+    retention.add_argument(
+        "--as-of", type=_date, help="apply the rule as of this day (default: today, UTC)"
+    )
+    retention.set_defaults(func=cmd_retention)
+
+    forget = commands.add_parser("forget", help="erase one author's posts and what came of them")
+    forget.add_argument("--author", required=True, help="the author's platform-native id")
+    forget.add_argument("--platform", help="only this platform (x, reddit, ...; default: all)")
+    forget.set_defaults(func=cmd_forget)
     for command in [*commands.choices.values(), *quarantine.choices.values()]:
         # `listener run --config F` reads as well as `listener --config F run`.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config YAML")

@@ -301,6 +301,76 @@ class Quality(_Strict):
     volume: VolumeCheck = VolumeCheck()
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _valid_emails(addresses: list[str]) -> list[str]:
+    bad = [a for a in addresses if not _EMAIL.match(a)]
+    if bad:
+        raise ValueError(f"not an email address: {', '.join(bad)}")
+    return addresses
+
+
+class Report(_Strict):
+    """One scheduled executive report: the days it covers and who receives it."""
+
+    days: int = Field(ge=1, le=92)
+    recipients: list[str] = Field(default_factory=list)
+
+    _emails = field_validator("recipients")(_valid_emails)
+
+
+class Delivery(_Strict):
+    """Where reports and failure alerts go. The SMTP server (host, port, login, password; extra
+    `{"starttls": true}`) is the Airflow connection named here: never in this file."""
+
+    smtp_connection: str = "listener_smtp"
+    sender: str = "listener@localhost.localdomain"
+    failure_recipients: list[str] = Field(default_factory=list)
+    daily: Report = Report(days=1)
+    weekly: Report = Report(days=7)
+
+    _emails = field_validator("failure_recipients")(_valid_emails)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _valid_emails([value])[0]
+
+
+class Retention(_Strict):
+    """How long the raw zone keeps posts as delivered (the warehouse keeps its rows)."""
+
+    raw_days: int = Field(default=400, ge=1, le=36_600)
+
+
+class Retraining(_Strict):
+    """Labelled files the weekly retraining learns from: `<labels_dir>/<task>.csv` with
+    `text` and `label` columns (what `listener label-queue` writes, once labelled)."""
+
+    labels_dir: str = "labels"
+
+
+_CRON = re.compile(r"^(\S+\s+){4}\S+$")
+
+
+class Schedules(_Strict):
+    """Cron expressions (UTC) of the DAGs that run on a clock. Ingest always processes whole
+    UTC days at midnight; the warehouse runs when ingest loaded posts."""
+
+    report_daily: str = "0 7 * * *"
+    report_weekly: str = "0 7 * * 1"
+    retrain: str = "0 3 * * 0"
+    maintenance: str = "0 4 * * *"
+
+    @field_validator("*")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if not _CRON.match(value.strip()):
+            raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+
 class Sample(_Strict):
     seed: int = 20261101
     start: dt.date
@@ -322,6 +392,10 @@ class Config(_Strict):
     sources: list[Source] = Field(min_length=1)
     funnel: Funnel = Funnel()
     quality: Quality = Quality()
+    delivery: Delivery = Delivery()
+    retention: Retention = Retention()
+    retraining: Retraining = Retraining()
+    schedules: Schedules = Schedules()
     sample: Sample
 
     @model_validator(mode="after")

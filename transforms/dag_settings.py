@@ -1,5 +1,6 @@
-"""Settings every Listener DAG shares: ownership, retries with backoff, timeouts and the assets
-that connect the DAGs. Imported at DAG parse time, so it must stay light (no data libraries)."""
+"""Settings every Listener DAG shares: ownership, retries with backoff, timeouts, schedules and
+the assets that connect the DAGs. Imported at DAG parse time, so it must stay light (no data
+libraries)."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -27,6 +28,29 @@ START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 # PUBLISHED_MARTS, which reports can be scheduled on.
 RAW_POSTS = Asset(name="listener_raw_posts", uri="file:///listener/warehouse/raw/posts")
 PUBLISHED_MARTS = Asset(name="listener_published_marts", uri="file:///listener/published/marts")
+
+
+def schedules():
+    """The cron schedules of `config/listener.yml` (`schedules:`). Reading the small, reviewed
+    config file is the one I/O at parse time: an invalid schedule then shows as an import error
+    of the DAG file, naming the key."""
+    from transforms.config import load_config
+
+    return load_config().schedules
+
+
+def run_date(context: dict[str, Any]) -> dt.date | None:
+    """The UTC date a clock-scheduled run stands for (its logical date); None for a run an asset
+    triggered, which has no logical date in Airflow 3."""
+    logical = context.get("logical_date")
+    return logical.astimezone(dt.UTC).date() if logical is not None else None
+
+
+def as_of_date(context: dict[str, Any]) -> dt.date:
+    """The date a maintenance run applies its rules as of: the logical date of a scheduled run,
+    else the time the run was created for (a manual trigger), both fixed in the run's metadata."""
+    moment = context.get("logical_date") or context["dag_run"].run_after
+    return moment.astimezone(dt.UTC).date()
 
 
 def run_step(step: Callable[..., Any], *args: Any) -> Any:

@@ -77,20 +77,29 @@ def series_by(frame: pl.DataFrame, key: str, value: str) -> dict[str, list[tuple
     }
 
 
-def render_html(config: Config) -> str:
+def _days(first: dt.date | None, last: dt.date | None) -> str:
+    """A where clause for a period; the bounds are dates, never text from the data."""
+    if first is None or last is None:
+        return ""
+    return f" where day between date '{first.isoformat()}' and date '{last.isoformat()}'"
+
+
+def render_html(config: Config, first: dt.date | None = None, last: dt.date | None = None) -> str:
+    """The dashboard of every published day, or of the days from `first` to `last`."""
     sov = query_published(
         config,
-        "select day, brand_name, share_of_mentions from share_of_voice_daily",
+        "select day, brand_name, share_of_mentions from share_of_voice_daily" + _days(first, last),
     )
     sentiment = query_published(
         config,
-        "select day, brand_name, net_sentiment, negative from sentiment_trend",
+        "select day, brand_name, net_sentiment, negative from sentiment_trend" + _days(first, last),
     )
     attribution = query_published(
         config,
         "select campaign, attribution_model, round(sum(conversions), 1) as conversions, "
-        "round(sum(revenue), 2) as revenue from funnel_attribution "
-        "group by all order by attribution_model, revenue desc",
+        "round(sum(revenue), 2) as revenue from funnel_attribution"
+        + _days(first, last)
+        + " group by all order by attribution_model, revenue desc",
     )
     tracked = config.brands.tracked.name
     sections = [
@@ -121,9 +130,16 @@ td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; }}
 .legend span {{ margin-right: 1em; font-size: 13px; }}
 </style></head><body>
 <h1>Listener: {html.escape(tracked)} and competitors</h1>
+{_period_line(first, last)}
 {"".join(sections)}
 </body></html>
 """
+
+
+def _period_line(first: dt.date | None, last: dt.date | None) -> str:
+    if first is None or last is None:
+        return ""
+    return f"<p>{first.isoformat()} to {last.isoformat()} (UTC days)</p>"
 
 
 def render_dashboard(config: Config) -> Path:

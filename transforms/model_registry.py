@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,10 +99,16 @@ def load_version(version_dir: Path) -> tuple[dict[str, Any], ModelCard]:
             f"or hashing. Retrain it with `listener train {card.task} ...`"
         )
     path = version_dir / "model.skops"
-    unexpected = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise ModelError(f"{path} contains types not in the reviewed list: {unexpected}")
-    return sio.load(path, trusted=TRUSTED_TYPES), card
+    with warnings.catch_warnings():
+        # skops walks the loaded modules; inside Airflow that touches its deprecated import
+        # shims, each of which warns (about a thousand lines per load in a task log).
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        unexpected = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise ModelError(f"{path} contains types not in the reviewed list: {unexpected}")
+        parts = sio.load(path, trusted=TRUSTED_TYPES)
+    return parts, card
 
 
 def all_cards(models_root: Path) -> list[tuple[ModelCard, bool]]:

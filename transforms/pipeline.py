@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from transforms.config import Config, load_config
+from transforms.writer_lock import warehouse_writer
 
 
 def processing_day(data_interval_start: dt.datetime, data_interval_end: dt.datetime) -> dt.date:
@@ -72,13 +73,17 @@ def gate_classified(day: dt.date) -> dict[str, Any]:
 def load(day: dt.date) -> dict[str, int]:
     from transforms.warehouse import load_day
 
-    return load_day(load_config(), day)
+    config = load_config()
+    with warehouse_writer(config, f"load {day}"):
+        return load_day(config, day)
 
 
 def build() -> dict[str, Any]:
     from transforms.warehouse import build_marts
 
-    result = build_marts(load_config())
+    config = load_config()
+    with warehouse_writer(config, "dbt build"):
+        result = build_marts(config)
     return {"nodes": result.nodes}
 
 
@@ -88,14 +93,17 @@ def gate_marts() -> dict[str, Any]:
     from transforms.warehouse import newest_mart_day
 
     config = load_config()
-    result = run_gate(config, f"through-{newest_mart_day(config)}")
+    with warehouse_writer(config, "marts gate"):
+        result = run_gate(config, f"through-{newest_mart_day(config)}")
     return {"rows": result.rows, "warnings": len(result.warnings), "report": result.report}
 
 
 def publish() -> dict[str, int]:
     from transforms.warehouse import publish as publish_marts
 
-    return publish_marts(load_config())
+    config = load_config()
+    with warehouse_writer(config, "publish"):
+        return publish_marts(config)
 
 
 def dashboard() -> str:
@@ -110,6 +118,39 @@ def data_docs() -> str:
     from transforms.quality import build_data_docs
 
     return str(build_data_docs(zones.quality_dir(load_config())))
+
+
+def report(kind: str, run_date: dt.date | None) -> dict[str, Any]:
+    """Render, archive and email the daily or weekly executive report (transforms/reports.py)."""
+    from transforms.reports import deliver_report
+
+    return asdict(deliver_report(load_config(), kind, run_date))
+
+
+def retraining_tasks() -> list[str]:
+    from transforms.retraining import TASKS
+
+    return list(TASKS)
+
+
+def retrain(task: str) -> dict[str, Any]:
+    from transforms.retraining import retrain as run
+
+    return run(load_config(), task)
+
+
+def expire_raw(as_of: dt.date) -> dict[str, Any]:
+    """Apply the raw-zone retention rule as of a day (transforms/retention.py)."""
+    from transforms.retention import expire_raw as run
+
+    return asdict(run(load_config(), as_of))
+
+
+def forget_author(author_id: str, platform: str | None) -> dict[str, Any]:
+    """Erase one author's posts and everything derived from them (transforms/erasure.py)."""
+    from transforms.erasure import forget_author as run
+
+    return asdict(run(load_config(), author_id, platform))
 
 
 def run_day(day: dt.date) -> dict[str, Any]:

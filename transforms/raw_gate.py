@@ -177,6 +177,8 @@ def _culprit_batches(result: GateResult, batches: list[DayBatch], by: str) -> di
 def gate_raw_day(config: Config, day: dt.date) -> dict[str, Any]:
     """Validate the day's raw batches; on a critical failure quarantine the batches at fault,
     record the stopped day and raise QualityGateError."""
+    # An expired day has no rows left to check: say so before the suites read missing files.
+    raw_zone.ensure_not_expired(config, [s.name for s in config.sources], day)
     released = batch_quarantine.released_batch_ids(config)
     batches = [b for b in day_batches(config, day) if b.batch_id not in released]
     report_dir = zones.quality_dir(config)

@@ -7,9 +7,15 @@
 
 A batch is written into a hidden folder and renamed into place only when all three files are
 complete, so a batch is either committed or absent: a crash leaves nothing half-visible, and the
-next run simply tries again. Batches are never rewritten. A file whose checksum a committed batch
-already holds is not loaded again, and an API source's watermark is the one recorded by its last
-committed batch, so it advances only when the load committed.
+next run simply tries again. A file whose checksum a committed batch already holds is not loaded
+again, and an API source's watermark is the one recorded by its last committed batch, so it
+advances only when the load committed.
+
+Batches are never rewritten, with two documented exceptions that remove personal data and keep
+the manifest: retention (transforms/retention.py) deletes an old batch's two data files and
+leaves an `expired.json` marker, after which the day cannot be processed again; an erasure
+request (transforms/erasure.py) rewrites the files without one author's rows and counts them in
+the manifest's `erased_rows`, so rows_read = rows_accepted + rows_quarantined + erased_rows.
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ import polars as pl
 from transforms import schema, zones
 from transforms.batch_quarantine import held_back_batch_ids
 from transforms.config import Config
+from transforms.errors import RawDataExpired
 from transforms.files import write_atomic_bytes, write_parquet_atomic
 
 MANIFEST = "manifest.json"
+EXPIRED = "expired.json"  # written by retention in place of the batch's data files
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,9 @@ class FileEntry:
     sha256: str
     bytes: int
     rows_read: int
+    # Checksums the file had before an erasure rewrote it in the landing zone: still "loaded",
+    # so neither the rewritten file nor a re-delivery of the original is loaded again.
+    previous_sha256: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class Manifest:
     files: list[FileEntry] = field(default_factory=list)
     requests: int = 0  # API calls, retries included
     missing_columns: list[str] = field(default_factory=list)
+    erased_rows: int = 0  # rows an erasure request removed after the commit
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -74,8 +86,7 @@ def commit_batch(
     quarantine: pl.DataFrame,
 ) -> Path:
     """Write a batch's files into a hidden folder, then rename it into place (the commit)."""
-    if manifest.rows_read != manifest.rows_accepted + manifest.rows_quarantined:
-        raise RuntimeError(f"row accounting does not balance for batch {manifest.batch_id}")
+    check_accounting(manifest)
     day = dt.date.fromisoformat(manifest.day)
     final = batch_dir(config, manifest.source, day, manifest.batch_id)
     if final.exists():
@@ -84,11 +95,22 @@ def commit_batch(
     shutil.rmtree(staging, ignore_errors=True)
     write_parquet_atomic(posts.cast(schema.RAW_POST), staging / "posts.parquet")
     write_parquet_atomic(quarantine.cast(schema.QUARANTINE), staging / "quarantine.parquet")
-    write_atomic_bytes(
-        json.dumps(asdict(manifest), indent=2, sort_keys=True).encode(), staging / MANIFEST
-    )
+    write_manifest(staging, manifest)
     os.rename(staging, final)
     return final
+
+
+def check_accounting(manifest: Manifest) -> None:
+    """Every row read is accepted, quarantined or (later) erased on request."""
+    kept = manifest.rows_accepted + manifest.rows_quarantined + manifest.erased_rows
+    if manifest.rows_read != kept:
+        raise RuntimeError(f"row accounting does not balance for batch {manifest.batch_id}")
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    write_atomic_bytes(
+        json.dumps(asdict(manifest), indent=2, sort_keys=True).encode(), folder / MANIFEST
+    )
 
 
 def committed_batches(config: Config, source: str, day: dt.date | None = None) -> list[Path]:
@@ -109,7 +131,8 @@ def loaded_checksums(config: Config, source: str) -> dict[str, str]:
     for folder in committed_batches(config, source):
         manifest = read_manifest(folder)
         for entry in manifest.files:
-            loaded.setdefault(entry.sha256, manifest.batch_id)
+            for sha256 in [entry.sha256, *entry.previous_sha256]:
+                loaded.setdefault(sha256, manifest.batch_id)
     return loaded
 
 
@@ -142,14 +165,41 @@ def _read_all(paths: list[Path], columns: dict[str, pl.DataType]) -> pl.DataFram
     return pl.concat(frames) if frames else pl.DataFrame(schema=columns)
 
 
+def expiry(folder: Path) -> dict | None:
+    """The retention marker of a batch whose data files were removed (None: not expired)."""
+    marker = folder / EXPIRED
+    return json.loads(marker.read_text()) if marker.exists() else None
+
+
+def ensure_not_expired(config: Config, sources: list[str], day: dt.date) -> None:
+    """Refuse to process a day whose admitted batches retention removed: their rows would be
+    missing, and a reload would replace the day's warehouse rows with an incomplete day."""
+    expired = {
+        batch_id_of(f): marker
+        for s in sources
+        for f in admitted_batches(config, s, day)
+        if (marker := expiry(f)) is not None
+    }
+    if expired:
+        rule = next(iter(expired.values())).get("rule", "retention.raw_days")
+        raise RawDataExpired(
+            f"the raw data of {day} has expired ({rule}): batch(es) "
+            f"{', '.join(sorted(expired))} keep only their manifests. The warehouse keeps the "
+            f"day's rows; processing {day} again would replace them with an incomplete day, so "
+            "it is refused."
+        )
+
+
 def day_posts(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
     """Every accepted row of every admitted batch of the day (all snapshots)."""
+    ensure_not_expired(config, sources, day)
     batches = [f for s in sources for f in admitted_batches(config, s, day)]
     return _read_all([b / "posts.parquet" for b in batches], schema.RAW_POST)
 
 
 def day_quarantine(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
     """Rows the admitted batches of the day quarantined one by one, with their reasons."""
+    ensure_not_expired(config, sources, day)
     batches = [f for s in sources for f in admitted_batches(config, s, day)]
     return _read_all([b / "quarantine.parquet" for b in batches], schema.QUARANTINE)
 

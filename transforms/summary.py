@@ -35,9 +35,10 @@ MART_PREVIEWS = {
 def stage_counts(config: Config) -> dict[str, int]:
     """Rows at each stage, from the working warehouse's load audit and raw tables."""
     with duckdb.connect(str(zones.warehouse_file(config)), read_only=True) as con:
-        read, accepted, quarantined = con.execute(
+        read, accepted, quarantined, erased = con.execute(
             "select coalesce(sum(rows_read), 0), coalesce(sum(rows_accepted), 0), "
-            "coalesce(sum(rows_quarantined), 0) from raw.load_audit"
+            "coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_erased), 0) "
+            "from raw.load_audit"
         ).fetchone()
         held_batches, held_rows = con.execute(
             "select count(*), coalesce(sum(rows_read), 0) from raw.quarantined_batches"
@@ -59,6 +60,7 @@ def stage_counts(config: Config) -> dict[str, int]:
         "in quarantined batches": held_rows,
         "quarantined batches": held_batches,
         "accepted": accepted,
+        "erased on request": erased,  # `listener forget`: read, then removed with the author
         "loaded (post snapshots)": snapshots,
         "distinct posts": loaded,
         "counted as voice": voice,
@@ -83,8 +85,12 @@ def print_summary(config: Config) -> None:
     for name, value in counts.items():
         print(f"  {name:<{width}}  {value:>10,}")
     quarantined = counts["quarantined"] + counts["in quarantined batches"]
-    balanced = counts["extracted"] == counts["loaded (post snapshots)"] + quarantined
-    print(f"  extracted = loaded + quarantined (rows and batches): {'yes' if balanced else 'NO'}")
+    kept = counts["loaded (post snapshots)"] + quarantined + counts["erased on request"]
+    balanced = counts["extracted"] == kept
+    print(
+        "  extracted = loaded + quarantined (rows and batches) + erased: "
+        f"{'yes' if balanced else 'NO'}"
+    )
     held = [r for r in batch_quarantine.records(config) if r.is_open]
     if held:
         print(f"\nHeld back by a quality gate ({len(held)}; `listener quarantine list`):")
@@ -98,3 +104,18 @@ def print_summary(config: Config) -> None:
     print(f"Dashboard: {zones.dashboard_file(config)}")
     data_docs = zones.quality_dir(config) / DATA_DOCS_INDEX
     print(f"Data quality (Great Expectations Data Docs): {data_docs}")
+    for delivery in latest_deliveries(config):
+        print(f"Report: {delivery}")
+
+
+def latest_deliveries(config: Config) -> list[str]:
+    """One line per report kind: the newest archived report and what became of its email."""
+    import json
+
+    lines = []
+    for kind_dir in sorted((config.data_dir / "reports").glob("*")):
+        states = sorted(kind_dir.glob("*/delivery.json"))
+        if states:
+            state = json.loads(states[-1].read_text())
+            lines.append(f"{kind_dir.name} {state['first']}..{state['last']}: {state['reason']}")
+    return lines

@@ -130,6 +130,7 @@ def audit_rows(manifests: list[raw_zone.Manifest]) -> pl.DataFrame:
                 "watermark_before": m.watermark_before,
                 "watermark_after": m.watermark_after,
                 "committed_at": m.committed_at,
+                "rows_erased": m.erased_rows,
             }
             for m in manifests
         ],
@@ -157,6 +158,7 @@ def quarantined_batch_rows(config: Config, day: dt.date) -> pl.DataFrame:
                 "failures": "\n".join(record.failures),
                 "report": record.report,
                 "quarantined_at": record.quarantined_at,
+                "rows_erased": manifest.erased_rows,
             }
         )
     return pl.DataFrame(rows, schema=RAW_TABLES["quarantined_batches"][0])
@@ -165,10 +167,11 @@ def quarantined_batch_rows(config: Config, day: dt.date) -> pl.DataFrame:
 def load_day(config: Config, day: dt.date) -> dict[str, int]:
     """Load one gated day into `raw`: posts, brand matches, engagement snapshots, quarantined
     rows and batches, the day's batch manifests and the funnel tables, in one transaction."""
+    sources = [s.name for s in config.sources]
+    raw_zone.ensure_not_expired(config, sources, day)  # never replace a day with an empty one
     from transforms.classify import classified_day
 
     partition = zones.clean_partition(config, day)
-    sources = [s.name for s in config.sources]
     tables = {
         "posts": classified_day(config, day),
         "post_brands": pl.read_parquet(partition / "brands.parquet"),
@@ -204,7 +207,8 @@ def pending_day(con: duckdb.DuckDBPyConnection, posts: pl.DataFrame, day: dt.dat
     ).fetchall()[0]
     con.unregister("incoming_posts")
     oldest = day if oldest is None else min(oldest, day)
-    return pl.DataFrame({"day": [day], "oldest_first_seen_day": [oldest]})
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # bookkeeping, not data
+    return pl.DataFrame({"day": [day], "oldest_first_seen_day": [oldest], "loaded_at": [loaded_at]})
 
 
 @dataclass(frozen=True)
@@ -274,14 +278,16 @@ def release_dbt_duckdb() -> None:
             environment.close()
 
 
-def build_marts(config: Config) -> DbtResult:
+def build_marts(config: Config, full_refresh: bool = False) -> DbtResult:
     """`dbt build`: models and their data tests. A failure records the stopped build in the
-    quarantine ledger (the published marts stay as they were) and raises."""
+    quarantine ledger (the published marts stay as they were) and raises. `full_refresh`
+    rebuilds incremental marts from every row (after rows were deleted, e.g. an erasure)."""
     from transforms import batch_quarantine
 
     days = pending_days(config)
     run = f"through-{max(days)}" if days else "rebuild"
-    result = run_dbt(config, "build")
+    record_build_start(config)
+    result = run_dbt(config, "build", ["--full-refresh"] if full_refresh else None)
     if result.success:
         batch_quarantine.resolve_loads(config, DBT_CHECKPOINT)
         return result
@@ -304,10 +310,34 @@ def pending_days(config: Config) -> list[dt.date]:
     return [r[0] for r in rows]
 
 
-def clear_pending_days(config: Config) -> None:
-    """The published marts now hold every loaded day: nothing is pending any more."""
+def build_state_file(config: Config) -> Path:
+    return zones.warehouse_file(config).with_name("last_build.json")
+
+
+def record_build_start(config: Config) -> None:
+    """Note the newest load a build starts from: the publication after it clears only the loads
+    up to there (a day loaded while dbt ran stays pending for the next build)."""
     with connect(config) as con:
-        con.execute(f"delete from {RAW_SCHEMA}.pending_days")
+        (newest,) = con.execute(f"select max(loaded_at) from {RAW_SCHEMA}.pending_days").fetchone()
+    state = {"pending_loaded_through": newest.isoformat() if newest else None}
+    write_atomic_bytes(json.dumps(state).encode(), build_state_file(config))
+
+
+def clear_pending_days(config: Config) -> None:
+    """The published marts now hold every load the build saw: those days are not pending any
+    more (rows from before `loaded_at` existed have it null, and were seen too)."""
+    state_file = build_state_file(config)
+    through = json.loads(state_file.read_text())["pending_loaded_through"] if (
+        state_file.exists()
+    ) else None  # fmt: skip
+    with connect(config) as con:
+        if through is None:
+            con.execute(f"delete from {RAW_SCHEMA}.pending_days where loaded_at is null")
+        else:
+            con.execute(
+                f"delete from {RAW_SCHEMA}.pending_days where loaded_at is null or loaded_at <= ?",
+                [dt.datetime.fromisoformat(through)],
+            )
 
 
 def newest_mart_day(config: Config) -> dt.date | None:

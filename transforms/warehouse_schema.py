@@ -37,6 +37,9 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
             "watermark_before": pl.String(),
             "watermark_after": pl.String(),
             "committed_at": pl.String(),
+            # Rows an erasure request removed since: read = accepted + quarantined + erased.
+            # Last, so warehouses created before it get it by `add column` in the same place.
+            "rows_erased": pl.Int64(),
         },
         "day",
     ),
@@ -53,6 +56,7 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
             "failures": pl.String(),  # the failed expectations, one per line
             "report": pl.String(),
             "quarantined_at": pl.String(),
+            "rows_erased": pl.Int64(),
         },
         "day",
     ),
@@ -63,6 +67,9 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
         {
             "day": pl.Date(),
             "oldest_first_seen_day": pl.Date(),
+            # When the day was loaded: a publication clears only the loads its build saw, so a
+            # load during a build stays pending for the next one.
+            "loaded_at": pl.Datetime("us"),
         },
         "day",
     ),

@@ -57,3 +57,21 @@ def test_an_unreachable_webhook_is_logged_not_raised(config, monkeypatch, caplog
     on_task_failure(context(RuntimeError("boom")))
     assert "could not be delivered" in caplog.text
     assert alerts_file(config.data_dir).exists()
+
+
+def test_a_failed_task_is_emailed_to_the_failure_recipients(config, monkeypatch, smtp_inbox):
+    monkeypatch.setenv(DATA_DIR_ENV, str(config.data_dir))
+    monkeypatch.delenv(WEBHOOK_ENV, raising=False)
+    on_task_failure(context(QualityGateError("quality gate 'raw_posts' stopped: 2 failed")))
+    (message,) = smtp_inbox
+    assert message["X-Envelope-To"] == ", ".join(config.delivery.failure_recipients)
+    assert message["Subject"] == "Listener: listener_ingest.gate_raw failed in run scheduled__x"
+    assert "2 failed" in message.get_content()
+
+
+def test_a_broken_webhook_does_not_stop_the_email(config, monkeypatch, smtp_inbox, caplog):
+    monkeypatch.setenv(DATA_DIR_ENV, str(config.data_dir))
+    monkeypatch.setenv(WEBHOOK_ENV, "http://127.0.0.1:9/nothing-listens-here")
+    on_task_failure(context(RuntimeError("boom")))
+    assert "could not be delivered by webhook" in caplog.text
+    assert len(smtp_inbox) == 1

@@ -108,3 +108,16 @@ def test_gate_raises_with_the_report_location(config):
         gate_classified_day(config, day)
     assert "expect_column_values_to_be_in_set sentiment" in str(error.value)
     assert str(zones.quality_dir(config)) in str(error.value)
+
+
+def test_a_day_without_posts_passes_the_classified_gate(config):
+    from transforms import zones
+    from transforms.classified_gate import gate_classified_day
+
+    day = dt.date(2026, 10, 6)
+    partition = zones.clean_partition(config, day)
+    partition.mkdir(parents=True)
+    pl.DataFrame(schema=schema.CLEAN_POST).write_parquet(partition / "posts.parquet")
+    pl.DataFrame(schema=schema.CLASSIFICATION).write_parquet(partition / "classifications.parquet")
+    result = gate_classified_day(config, day)
+    assert result.passed and result.rows == 0
