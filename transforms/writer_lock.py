@@ -73,7 +73,6 @@ def _acquire(handle, path: Path, wait_seconds: float) -> None:
             if time.monotonic() >= deadline:
                 holder = path.read_text(encoding="utf-8").strip() or "another process"
                 raise WarehouseBusy(
-                    f"the warehouse is still held by {holder} after {wait_seconds:.0f} s "
-                    f"({path})"
+                    f"the warehouse is still held by {holder} after {wait_seconds:.0f} s ({path})"
                 ) from None
             time.sleep(0.5)
