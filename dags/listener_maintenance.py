@@ -12,7 +12,7 @@ day fails with a clear error instead of loading an empty day.
 landing, raw and clean zones, the labels files and the warehouse, rebuilds the marts in full and
 publishes them, and logs the request under a keyed hash of the id. Same as
 `listener forget --author ID`. Logic lives in `transforms/retention.py` and
-`transforms/erasure.py`.
+`transforms/erasure/`.
 """
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task

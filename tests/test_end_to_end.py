@@ -275,7 +275,10 @@ def _add_late_and_updated_posts(
             "observed_at + interval 20 day as observed_at) from raw.posts where post_id = ?",
             [end, old_id],
         )
-        con.execute("insert into raw.pending_days values (?, ?)", [end, old_day])
+        con.execute(
+            "insert into raw.pending_days values (?, ?, ?)",
+            [end, old_day, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        )
         con.execute(
             "insert into raw.posts select * replace (post_id || '-late' as post_id, "
             "native_id || '-late' as native_id, ? as day, observed_at + interval 2 day "

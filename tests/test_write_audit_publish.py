@@ -254,7 +254,9 @@ def test_a_failing_dbt_test_stops_publication(wh):
             "update raw.posts set sentiment = 'furious' where post_id = "
             "(select min(post_id) from raw.posts where sentiment = 'negative')"
         )
-        con.execute("insert into raw.pending_days values ('2026-10-03', '2026-10-03')")
+        con.execute(
+            "insert into raw.pending_days values ('2026-10-03', '2026-10-03', localtimestamp)"
+        )
     before = published_digest(config)
 
     with pytest.raises(DbtBuildError) as stopped:

@@ -147,7 +147,7 @@ def expire_raw(as_of: dt.date) -> dict[str, Any]:
 
 
 def forget_author(author_id: str, platform: str | None) -> dict[str, Any]:
-    """Erase one author's posts and everything derived from them (transforms/erasure.py)."""
+    """Erase one author's posts and everything derived from them (transforms/erasure/)."""
     from transforms.erasure import forget_author as run
 
     return asdict(run(load_config(), author_id, platform))

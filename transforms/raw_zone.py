@@ -14,7 +14,7 @@ advances only when the load committed.
 Batches are never rewritten, with two documented exceptions that remove personal data and keep
 the manifest: retention (transforms/retention.py) deletes an old batch's two data files and
 leaves an `expired.json` marker, after which the day cannot be processed again; an erasure
-request (transforms/erasure.py) rewrites the files without one author's rows and counts them in
+request (transforms/erasure/) rewrites the files without one author's rows and counts them in
 the manifest's `erased_rows`, so rows_read = rows_accepted + rows_quarantined + erased_rows.
 """
 
