@@ -16,6 +16,8 @@ from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, t
 
 from transforms.dag_settings import DEFAULT_ARGS, START_DATE, schedules
 
+# The classifiers of transforms.classifiers.TASK_CLASSES (not imported: it loads scikit-learn;
+# tests/dags checks the two agree).
 TASKS = ["sentiment", "intent", "relevance"]
 
 

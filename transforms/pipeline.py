@@ -127,12 +127,6 @@ def report(kind: str, run_date: dt.date | None) -> dict[str, Any]:
     return asdict(deliver_report(load_config(), kind, run_date))
 
 
-def retraining_tasks() -> list[str]:
-    from transforms.retraining import TASKS
-
-    return list(TASKS)
-
-
 def retrain(task: str) -> dict[str, Any]:
     from transforms.retraining import retrain as run
 
