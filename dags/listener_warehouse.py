@@ -5,8 +5,9 @@ Runs when `listener_ingest` has loaded new posts (the `listener_raw_posts` asset
 (staging -> intermediate -> marts, with every data test), the **marts gate** (Great Expectations
 on the marts' invariants: shares sum to 1, net sentiment in [-1, 1], credits sum to 1, revenue
 reconciles; `expectations/marts.yml`), then **publish** the marts to the read-only file BI tools
-read, render the **dashboard**, and rebuild the GX **Data Docs** site (which runs even when a
-gate failed, so the failure is on it).
+read, **push** each new critical alert at once (email to `delivery.alert_recipients` and the
+webhook; transforms/alert_push.py), render the **dashboard**, and rebuild the GX **Data Docs**
+site (which runs even when a gate failed, so the failure is on it).
 
 This is write-audit-publish: dbt writes into the working warehouse, the dbt tests and the marts
 gate audit it, and only then is the published file replaced by an atomic rename. A failing model,
@@ -56,6 +57,12 @@ def listener_warehouse():
         return run()
 
     @task
+    def push_alerts(published: dict) -> dict:
+        from transforms.pipeline import push_alerts as run
+
+        return run()
+
+    @task
     def dashboard(published: dict) -> str:
         from transforms.pipeline import dashboard as run
 
@@ -68,6 +75,7 @@ def listener_warehouse():
         return run()
 
     published = publish(gate_marts(dbt_build()))
+    push_alerts(published)
     dashboard(published)
     published >> data_docs()
 

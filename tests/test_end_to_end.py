@@ -426,3 +426,20 @@ def test_a_report_after_publication_covers_the_newest_day_and_needs_no_mail_serv
     # A scheduled run past the newest published day says the data is late.
     late = deliver_report(config, "daily", end + dt.timedelta(days=3))
     assert late.last == str(end)
+
+
+def test_column_descriptions_travel_with_the_published_marts(pipeline_run):
+    """BI tools read table and column comments: the dbt descriptions, on the published copy."""
+    config, _, _ = pipeline_run
+    tables = published(
+        config, "select table_name, comment from duckdb_tables() where schema_name = 'main'"
+    )
+    assert tables.height > 5 and tables["comment"].is_not_null().all()
+    columns = published(
+        config,
+        "select column_name, comment from duckdb_columns() "
+        "where schema_name = 'main' and table_name = 'alerts'",
+    )
+    described = dict(zip(columns["column_name"], columns["comment"], strict=True))
+    assert described["alert_id"].startswith("'<brand>-<alert_kind>-<started_on>'")
+    assert all(described.values()), [c for c, text in described.items() if not text]

@@ -64,7 +64,12 @@ def alert_text(alert: dict[str, Any]) -> str:
 
 
 def post_webhook(url: str, alert: dict[str, Any], timeout: float = 10.0) -> int:
-    body = json.dumps({"text": alert_text(alert), "alert": alert}).encode()
+    return post_text(url, alert_text(alert), alert, timeout)
+
+
+def post_text(url: str, text: str, details: dict[str, Any], timeout: float = 10.0) -> int:
+    """POST `{"text": ..., "alert": details}`: chat tools show the text, other tools the rest."""
+    body = json.dumps({"text": text, "alert": details}, default=str).encode()
     request = urllib.request.Request(
         url, data=body, headers={"Content-Type": "application/json"}, method="POST"
     )

@@ -327,10 +327,11 @@ class Delivery(_Strict):
     smtp_connection: str = "listener_smtp"
     sender: str = "listener@localhost.localdomain"
     failure_recipients: list[str] = Field(default_factory=list)
+    alert_recipients: list[str] = Field(default_factory=list)  # new critical alerts, at once
     daily: Report = Report(days=1)
     weekly: Report = Report(days=7)
 
-    _emails = field_validator("failure_recipients")(_valid_emails)
+    _emails = field_validator("failure_recipients", "alert_recipients")(_valid_emails)
 
     @field_validator("sender")
     @classmethod

@@ -106,6 +106,13 @@ def publish() -> dict[str, int]:
         return publish_marts(config)
 
 
+def push_alerts() -> dict[str, Any]:
+    """Send the new critical alerts of the published marts at once (transforms/alert_push.py)."""
+    from transforms.alert_push import push_alerts as run
+
+    return run(load_config())
+
+
 def dashboard() -> str:
     from transforms.dashboard import render_dashboard
 

@@ -367,6 +367,28 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The dbt descriptions of a mart and its columns (persist_docs), onto its published copy."""
+    (comment,) = con.execute(
+        "select comment from duckdb_tables() where database_name = 'wh' and schema_name = ? "
+        "and table_name = ?",
+        [MARTS_SCHEMA, table],
+    ).fetchone()
+    if comment:
+        con.execute(f"comment on table main.{table} is {_quoted(comment)}")
+    columns = con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'wh' "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [MARTS_SCHEMA, table],
+    ).fetchall()
+    for column, text in columns:
+        con.execute(f'comment on column main.{table}."{column}" is {_quoted(text)}')
+
+
 def publish(config: Config) -> dict[str, int]:
     """Copy the marts into a new DuckDB file, then atomically replace the published one.
 
@@ -382,6 +404,7 @@ def publish(config: Config) -> dict[str, int]:
         out.execute(f"attach '{zones.warehouse_file(config)}' as wh (read_only)")
         for table in mart_tables(out, catalog="wh"):
             out.execute(f"create table main.{table} as select * from wh.{MARTS_SCHEMA}.{table}")
+            copy_comments(out, table)
             counts[table] = out.execute(f"select count(*) from main.{table}").fetchone()[0]
         out.execute("detach wh")
         out.execute("checkpoint")

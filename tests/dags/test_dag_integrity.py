@@ -76,6 +76,7 @@ def test_ingest_flows_from_extract_to_load_and_feeds_the_warehouse(dagbag):
     order = ["dbt_build", "gate_marts", "publish", "dashboard"]
     for upstream, downstream in zip(order, order[1:], strict=False):
         assert warehouse.get_task(upstream).downstream_task_ids >= {downstream}
+    assert warehouse.get_task("push_alerts").upstream_task_ids == {"publish"}
     # Data Docs are rebuilt after every run, also one a gate stopped.
     docs = warehouse.get_task("data_docs")
     assert docs.upstream_task_ids == {"publish"} and docs.trigger_rule == "all_done"
