@@ -7,7 +7,7 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo airflow docs quality-docs test lint format eval bench clean-data
+.PHONY: install browser demo airflow docs quality-docs test lint format eval bench clean-data
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -19,7 +19,19 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --group deploy --python $(PYTHON)
 	touch $@
 
-install: $(VENV)/.installed
+# Debian's chromium renders the dashboard's PNG and PDF and runs the browser tests (Playwright
+# drives it; nothing is downloaded from a browser hub). Installed with apt when missing and
+# possible; otherwise say how, since reports then go out without their PNG and PDF.
+BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-noto-color-emoji
+browser:
+	@if command -v chromium >/dev/null || [ -n "$$LISTENER_CHROMIUM" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null \
+		|| { apt-get update >/dev/null && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }; \
+	else echo "make: install chromium for the dashboard's PNG/PDF and browser tests:" \
+		"sudo apt-get install $(BROWSER_PACKAGES) (or set LISTENER_CHROMIUM)"; fi
+
+install: $(VENV)/.installed browser
 
 # Generate the sample month, run the real DAGs in-process for every day, publish, summarize.
 demo: install

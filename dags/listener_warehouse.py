@@ -5,9 +5,11 @@ Runs when `listener_ingest` has loaded new posts (the `listener_raw_posts` asset
 (staging -> intermediate -> marts, with every data test), the **marts gate** (Great Expectations
 on the marts' invariants: shares sum to 1, net sentiment in [-1, 1], credits sum to 1, revenue
 reconciles; `expectations/marts.yml`), then **publish** the marts to the read-only file BI tools
-read, **push** each new critical alert at once (email to `delivery.alert_recipients` and the
-webhook; transforms/alert_push.py), render the **dashboard**, and rebuild the GX **Data Docs**
-site (which runs even when a gate failed, so the failure is on it).
+read, copy them into the PostgreSQL warehouse BI tools share (**publish_postgres**, skipped
+without the `listener_warehouse` connection; transforms/postgres_publish.py), **push** each new
+critical alert at once (email to `delivery.alert_recipients` and the webhook;
+transforms/alert_push.py), render the **dashboard**, and rebuild the GX **Data Docs** site
+(which runs even when a gate failed, so the failure is on it).
 
 This is write-audit-publish: dbt writes into the working warehouse, the dbt tests and the marts
 gate audit it, and only then is the published file replaced by an atomic rename. A failing model,
@@ -57,6 +59,17 @@ def listener_warehouse():
         return run()
 
     @task
+    def publish_postgres(published: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from transforms.pipeline import publish_postgres as run
+
+        counts = run()
+        if counts is None:
+            raise AirflowSkipException("no BI warehouse connection: the DuckDB file is published")
+        return counts
+
+    @task
     def push_alerts(published: dict) -> dict:
         from transforms.pipeline import push_alerts as run
 
@@ -75,6 +88,7 @@ def listener_warehouse():
         return run()
 
     published = publish(gate_marts(dbt_build()))
+    publish_postgres(published)
     push_alerts(published)
     dashboard(published)
     published >> data_docs()

@@ -5,10 +5,13 @@ exactly the same marts."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
+import re
 import shutil
 import statistics
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -400,11 +403,21 @@ def test_reports_are_archived_by_date_and_emailed_once(pipeline_run, smtp_inbox)
     assert message["X-Envelope-To"] == ", ".join(config.delivery.weekly.recipients)
     assert f"{weekly.first} to {weekly.last}" in message["Subject"]
     body = message.get_body(preferencelist=("html",)).get_content()
-    assert "<svg" in body and config.brands.tracked.name in body
-    (attached,) = list(message.iter_attachments())
-    assert attached.get_filename() == "dashboard.html"
+    assert config.brands.tracked.name in body and "cid:dashboard-png" in body
+    assert "share of voice" in message.get_body(preferencelist=("plain",)).get_content()
+    (inline,) = [p for p in message.walk() if p.get("Content-ID") == "<dashboard-png>"]
+    assert inline.get_content_type() == "image/png"
+    assert inline.get_content().startswith(b"\x89PNG")
+    attached = {p.get_filename(): p for p in message.iter_attachments()}
+    assert set(attached) == {"dashboard.pdf", "dashboard.html"}
+    assert attached["dashboard.pdf"].get_content().startswith(b"%PDF-")
+    page = attached["dashboard.html"].get_content()
+    assert page.count('<svg class="chart"') == 5 and "Top complaint themes" in page
     archive = config.data_dir / "reports" / "weekly" / str(end)
-    assert {p.name for p in archive.iterdir()} == {"dashboard.html", "message.eml", "delivery.json"}
+    assert {p.name for p in archive.iterdir()} == {
+        "dashboard.html", "dashboard.png", "dashboard.pdf", "message.eml", "delivery.json"
+    }  # fmt: skip
+    assert weekly.render_problem is None
 
     again = deliver_report(config, "weekly", monday)  # a retry, or the same run re-run
     assert "already sent" in again.reason and again.digest == weekly.digest
@@ -443,3 +456,72 @@ def test_column_descriptions_travel_with_the_published_marts(pipeline_run):
     described = dict(zip(columns["column_name"], columns["comment"], strict=True))
     assert described["alert_id"].startswith("'<brand>-<alert_kind>-<started_on>'")
     assert all(described.values()), [c for c, text in described.items() if not text]
+
+
+def test_the_dashboard_of_the_spike_weekend_leads_with_it(pipeline_run):
+    """The weekend's dashboard opens with the planted negative spike, in words, and every
+    block has the pipeline's real numbers."""
+    from transforms.dashboard.content import build
+
+    config, effects, _ = pipeline_run
+    saturday, sunday = effects.complaint_spike_days
+    content = build(config, saturday, sunday)
+    tracked = config.brands.tracked.name
+    assert content.summary[0].startswith(f"Negative mentions of {tracked} rose ")
+    assert f"on Saturday {saturday.isoformat()}" in content.summary[0]
+    assert "critical alert" in content.summary[0]
+    assert all(k.value is not None for k in content.kpis), content.kpis
+    mentions = next(k for k in content.kpis if k.name == "Mentions")
+    assert mentions.change > 0.5, "the spike weekend has far more mentions than the one before"
+    named = [t for t in content.complaint_themes if t.name != "other"]
+    assert named and all(t.examples for t in named)
+    assert set(content.funnel["platform"]) >= {"x", "facebook", "instagram"}
+    assert content.attribution["attribution_model"].n_unique() == 6
+    assert content.period_alerts.height >= 1
+
+
+def _readme_bi_queries() -> list[str]:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## BI access", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+
+
+def test_the_readme_bi_queries_answer_on_duckdb_and_postgres(pipeline_run, monkeypatch):
+    """The example SQL of the README's BI section runs unchanged on the published DuckDB file and
+    on the PostgreSQL warehouse the marts are published to, with the same answers."""
+    from transforms import postgres_warehouse as pg
+    from transforms.postgres_publish import publish_to_postgres
+
+    config, _, _ = pipeline_run
+    queries = _readme_bi_queries()
+    assert len(queries) == 3
+    settings = pg.create_database(pg.PostgresSettings.from_env(), f"listener_bi_e2e_{os.getpid()}")
+    try:
+        counts = publish_to_postgres(config, settings)
+        assert counts == json.loads(zones.published_warehouse(config).with_name(
+            "published.json").read_text())["tables"]  # fmt: skip
+        connection = settings.connect()
+        for sql in queries:
+            duck = published(config, sql).rows()
+            with connection.cursor() as cursor:
+                cursor.execute(f"set search_path to {config.bi.schema_name}")
+                cursor.execute(sql)
+                server = cursor.fetchall()
+            assert duck, f"no answer on DuckDB:\n{sql}"
+            assert len(server) == len(duck) and server[0] == duck[0], sql
+        connection.close()
+    finally:
+        pg.drop_database(settings)
+
+
+def test_every_published_mart_has_a_parquet_copy(pipeline_run):
+    config, _, _ = pipeline_run
+    target = zones.published_warehouse(config)
+    counts = json.loads(target.with_name("published.json").read_text())["tables"]
+    folder = target.with_name("parquet")
+    assert {p.stem for p in folder.glob("*.parquet")} == set(counts)
+    for table, rows in counts.items():
+        assert (
+            pl.scan_parquet(folder / f"{table}.parquet").select(pl.len()).collect().item() == rows
+        )
+    assert not list(folder.parent.glob(".parquet.*")), "no building or retired folder is left"

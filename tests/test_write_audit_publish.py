@@ -58,7 +58,11 @@ def wh(history, tmp_path, monkeypatch):
 def published_digest(config) -> dict[str, str]:
     """sha256 of every file BI tools and dashboards read."""
     folder = zones.published_dir(config)
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def published_days(config) -> list[dt.date]:

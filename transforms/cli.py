@@ -199,6 +199,25 @@ def cmd_copy_to_postgres(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_publish_postgres(args: argparse.Namespace, config: Config) -> int:
+    from transforms.postgres_publish import publish_to_postgres, warehouse_connection
+
+    settings = warehouse_connection(config)
+    if settings is None:
+        print(
+            f"no connection {config.bi.postgres_connection!r}: set AIRFLOW_CONN_"
+            f"{config.bi.postgres_connection.upper()}=postgresql://user:password@host:port/db",
+            file=sys.stderr,
+        )
+        return 2
+    counts = publish_to_postgres(config, settings)
+    print(
+        f"published {len(counts)} marts ({sum(counts.values()):,} rows) to "
+        f"{settings.host}:{settings.port}/{settings.database} schema {config.bi.schema_name}"
+    )
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     from transforms.evaluate import evaluate_file
 
@@ -344,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy the raw schema into the PostgreSQL warehouse (LISTENER_PG_* environment)",
     )
     copy.set_defaults(func=cmd_copy_to_postgres)
+
+    bi = commands.add_parser(
+        "publish-postgres",
+        help="copy the published marts into the BI warehouse (connection listener_warehouse)",
+    )
+    bi.set_defaults(func=cmd_publish_postgres)
 
     evaluate = commands.add_parser("evaluate", help="score a model on a labelled file (JSON)")
     evaluate.add_argument("--model", required=True, help="model directory, or 'default'")

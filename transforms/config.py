@@ -283,9 +283,16 @@ class Source(_Strict):
         return self.connection or f"listener_{self.name}"
 
 
+AttributionModel = Literal[
+    "first_touch", "last_touch", "linear", "time_decay", "position_based", "markov"
+]
+
+
 class Funnel(_Strict):
     path: str = "landing/funnel"
     attribution_lookback_days: int = Field(default=30, ge=1, le=365)
+    # The model behind the dashboard's attributed revenue and ROAS tiles (all models are charted).
+    headline_model: AttributionModel = "markov"
 
 
 class VolumeCheck(_Strict):
@@ -345,6 +352,28 @@ class Retention(_Strict):
     raw_days: int = Field(default=400, ge=1, le=36_600)
 
 
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class BiWarehouse(_Strict):
+    """The PostgreSQL warehouse BI tools share: after every publication the published marts are
+    copied into `schema` through the Airflow connection named here (skipped when it is not
+    defined) and `readers` (existing roles) may select from them."""
+
+    postgres_connection: str = "listener_warehouse"
+    schema_name: str = "marts"
+    readers: list[str] = Field(default_factory=lambda: ["bi_reader"])
+
+    @field_validator("schema_name", "readers")
+    @classmethod
+    def _identifiers(cls, value: str | list[str]) -> str | list[str]:
+        names = [value] if isinstance(value, str) else value
+        bad = [n for n in names if not _IDENTIFIER.match(n)]
+        if bad:
+            raise ValueError(f"not a lowercase SQL identifier: {', '.join(bad)}")
+        return value
+
+
 class Retraining(_Strict):
     """Labelled files the weekly retraining learns from: `<labels_dir>/<task>.csv` with
     `text` and `label` columns (what `listener label-queue` writes, once labelled)."""
@@ -372,6 +401,29 @@ class Schedules(_Strict):
         return value
 
 
+class Dashboard(_Strict):
+    """What the executive dashboard groups and shows. A theme is a topic of complaints and
+    purchase questions, found by its terms: a post belongs to every theme with a term anywhere in
+    its lowercase text ("bill" also finds "billing"). Reviewed here, like the brands' terms."""
+
+    history_days: int = Field(default=28, ge=7, le=366)  # the span of the charts over time
+    themes: dict[str, list[str]] = Field(default_factory=dict)
+    top_authors: int = Field(default=5, ge=1, le=50)
+
+    @field_validator("themes")
+    @classmethod
+    def _themes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        cleaned: dict[str, list[str]] = {}
+        for name, terms in value.items():
+            if not name.strip():
+                raise ValueError("a theme needs a name")
+            kept = [t.strip().lower() for t in terms if t.strip()]
+            if not kept:
+                raise ValueError(f"theme {name!r} has no terms")
+            cleaned[name.strip()] = kept
+        return cleaned
+
+
 class Sample(_Strict):
     seed: int = 20261101
     start: dt.date
@@ -397,6 +449,8 @@ class Config(_Strict):
     retention: Retention = Retention()
     retraining: Retraining = Retraining()
     schedules: Schedules = Schedules()
+    dashboard: Dashboard = Dashboard()
+    bi: BiWarehouse = BiWarehouse()
     sample: Sample
 
     @model_validator(mode="after")

@@ -106,6 +106,16 @@ def publish() -> dict[str, int]:
         return publish_marts(config)
 
 
+def publish_postgres() -> dict[str, int] | None:
+    """Copy the published marts into the BI warehouse (transforms/postgres_publish.py); None
+    when its connection is not defined."""
+    from transforms.postgres_publish import publish_to_postgres, warehouse_connection
+
+    config = load_config()
+    settings = warehouse_connection(config)
+    return None if settings is None else publish_to_postgres(config, settings)
+
+
 def push_alerts() -> dict[str, Any]:
     """Send the new critical alerts of the published marts at once (transforms/alert_push.py)."""
     from transforms.alert_push import push_alerts as run

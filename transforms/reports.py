@@ -1,6 +1,8 @@
 """Scheduled executive reports: the dashboard of a period, archived by date and emailed.
 
     data/reports/<kind>/<last day>/dashboard.html   the page (self-contained, works offline)
+                                   dashboard.png    the page as one picture (inline in the email)
+                                   dashboard.pdf    the page printed to A4 (attached)
                                    message.eml      the email as built (also when not sent)
                                    delivery.json    what was sent to whom, and why not
 
@@ -16,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from transforms.config import Config, Report
+from transforms.dashboard.email_body import PNG_CID, email_html, email_text
 from transforms.email_delivery import Attachment, build_message, send, smtp_server
 from transforms.errors import ListenerError
 from transforms.files import write_atomic_bytes
@@ -49,6 +52,8 @@ class Delivery:
     digest: str
     sent: bool
     reason: str
+    files: list[str] = field(default_factory=list)
+    render_problem: str | None = None  # why there is no PNG or PDF, when there is none
 
 
 def report_settings(config: Config, kind: str) -> Report:
@@ -62,13 +67,6 @@ def report_period(kind: str, days: int, newest: dt.date, run_date: dt.date | Non
     published day (a late pipeline gives a shorter, honest report rather than empty days)."""
     last = newest if run_date is None else min(newest, run_date - dt.timedelta(days=1))
     return Period(kind, last - dt.timedelta(days=days - 1), last)
-
-
-def newest_published_day(config: Config) -> dt.date | None:
-    from transforms.warehouse import query_published
-
-    frame = query_published(config, "select max(day) as day from share_of_voice_daily")
-    return frame["day"][0] if frame.height else None
 
 
 def archive_dir(config: Config, period: Period) -> Path:
@@ -96,18 +94,36 @@ def _previous(state_file: Path) -> dict | None:
     return json.loads(state_file.read_text())
 
 
+def _render(folder: Path, page_file: Path) -> tuple[list[Attachment], str | None]:
+    """PNG (inline) and PDF (attached) of the page; without a browser the report still goes out,
+    as HTML, and says why the pictures are missing."""
+    from transforms.page_render import BrowserUnavailable, render_png_pdf
+
+    try:
+        rendered = render_png_pdf(page_file, folder / "dashboard.png", folder / "dashboard.pdf")
+    except BrowserUnavailable as error:
+        return [], str(error)
+    problem = "; ".join(rendered.console_errors) or None
+    return [
+        Attachment(rendered.png, "image/png", inline_id=PNG_CID),
+        Attachment(rendered.pdf, "application/pdf"),
+    ], problem
+
+
 def deliver_report(config: Config, kind: str, run_date: dt.date | None) -> Delivery:
     """Render, archive and email one report; `run_date` is the scheduled run's date (None for a
     run after a publication)."""
-    from transforms.dashboard import render_html
+    from transforms.dashboard.content import build, newest_day
+    from transforms.dashboard.page import render_page
 
     settings = report_settings(config, kind)
-    newest = newest_published_day(config)
+    newest = newest_day(config)
     if newest is None:
         raise ReportError("no published marts yet: run the warehouse DAG first")
     period = report_period(kind, settings.days, newest, run_date)
     folder = archive_dir(config, period)
-    page = render_html(config, period.first, period.last)
+    content = build(config, period.first, period.last)
+    page = render_page(content)
     page_file = folder / "dashboard.html"
     write_atomic_bytes(page.encode("utf-8"), page_file)
     digest = _digest(page, settings.recipients)
@@ -117,20 +133,19 @@ def deliver_report(config: Config, kind: str, run_date: dt.date | None) -> Deliv
         return Delivery(**{**previous, "reason": "already sent: the report has not changed"})
 
     subject = _subject(config, period, newest, run_date)
-    text = (
-        f"{subject}\n\nThe report is the HTML part of this message and the attached "
-        f"dashboard.html, which opens offline in any browser."
-    )
-    attachments = (Attachment(page_file, "text/html"),)
+    pictures, render_problem = _render(folder, page_file)
+    with_png = any(a.inline_id for a in pictures)
     message = build_message(
-        config.delivery.sender, settings.recipients or [config.delivery.sender], subject, text,
-        page, attachments,
+        config.delivery.sender, settings.recipients or [config.delivery.sender], subject,
+        email_text(content, subject), email_html(content, subject, with_png),
+        (*pictures, Attachment(page_file, "text/html")),
     )  # fmt: skip
     write_atomic_bytes(message.as_bytes(), folder / "message.eml")
     sent, reason = _send(config, settings.recipients, message, folder)
+    files = sorted(p.name for p in folder.iterdir() if p != state_file and p.name[0] != ".")
     delivery = Delivery(
         kind, period.first.isoformat(), period.last.isoformat(), newest.isoformat(),
-        settings.recipients, str(folder), digest, sent, reason,
+        settings.recipients, str(folder), digest, sent, reason, files, render_problem,
     )  # fmt: skip
     write_atomic_bytes(json.dumps(asdict(delivery), indent=2).encode(), state_file)
     return delivery

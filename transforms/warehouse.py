@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -389,6 +390,31 @@ def copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
         con.execute(f'comment on column main.{table}."{column}" is {_quoted(text)}')
 
 
+def export_parquet(published: Path, folder: Path) -> None:
+    """One Parquet file per published mart (`<folder>/<table>.parquet`), for tools that read
+    Parquet but not DuckDB. The set is written next to the old one and swapped in with two
+    renames, so a reader never finds a folder with some tables old and some new."""
+    building = folder.with_name(f".{folder.name}.building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "order by table_name"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(
+                f"copy main.{table} to '{building / table}.parquet' (format parquet, "
+                "compression zstd)"
+            )
+    retired = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if folder.exists():
+        folder.rename(retired)
+    building.rename(folder)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
 def publish(config: Config) -> dict[str, int]:
     """Copy the marts into a new DuckDB file, then atomically replace the published one.
 
@@ -409,6 +435,7 @@ def publish(config: Config) -> dict[str, int]:
         out.execute("detach wh")
         out.execute("checkpoint")
     replace_file_atomic(tmp, target)
+    export_parquet(target, target.with_name("parquet"))
     write_atomic_bytes(
         json.dumps({"tables": counts}, indent=2, sort_keys=True).encode(),
         target.with_name("published.json"),

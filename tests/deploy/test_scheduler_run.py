@@ -322,7 +322,9 @@ def _scheduled_daily_run(stack: Stack) -> tuple[dict, dict]:
     ], f"the warehouse run should consume exactly the ingest run's asset event: {events}"
     warehouse_tasks = api.task_instances(WAREHOUSE, warehouse["dag_run_id"])
     states = {t["task_id"]: t["state"] for t in warehouse_tasks}
-    assert states == dict.fromkeys(WAREHOUSE_TASKS, "success"), states
+    # No BI warehouse connection in this stack: that task skips, and says so.
+    expected = dict.fromkeys(WAREHOUSE_TASKS, "success") | {"publish_postgres": "skipped"}
+    assert states == expected, states
     return ingest, warehouse
 
 

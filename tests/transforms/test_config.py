@@ -60,3 +60,33 @@ def test_missing_file_and_bad_yaml_are_clear_errors(tmp_path):
 def test_unknown_source_names_the_configured_ones():
     with pytest.raises(ConfigError, match="configured sources: x, reddit"):
         load_config().source("tiktok")
+
+
+BILLING = "    billing: [bill, charged, autopay, fee, refund, overcharge]"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "location", "problem"),
+    [
+        (BILLING, "    billing: [' ']", "dashboard.themes", "theme 'billing' has no terms"),
+        (
+            "  headline_model: markov",
+            "  headline_model: u_shaped",
+            "funnel.headline_model",
+            "markov",
+        ),
+        ("  schema_name: marts", '  schema_name: "marts; drop"', "bi.schema_name", "identifier"),
+    ],
+)
+def test_dashboard_and_bi_settings_are_checked(tmp_path, old, new, location, problem):
+    original = (PROJECT_ROOT / "config" / "listener.yml").read_text()
+    assert old in original
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, original.replace(old, new, 1)))
+    assert location in str(error.value) and problem in str(error.value)
+
+
+def test_themes_are_lowercased_and_trimmed():
+    themes = load_config().dashboard.themes
+    assert themes["speed and 5G"][0] == "5g"
+    assert all(term == term.strip().lower() for terms in themes.values() for term in terms)

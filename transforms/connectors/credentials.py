@@ -31,6 +31,7 @@ class ConnectionFields:
     login: str | None = None
     password: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    schema: str | None = None  # Airflow's name for the database of a database connection
 
 
 def conn_env_var(connection_id: str) -> str:
@@ -54,6 +55,7 @@ def _from_airflow(connection_id: str) -> ConnectionFields | None:
         getattr(conn, "login", None) or None,
         getattr(conn, "password", None) or None,
         extra if isinstance(extra, dict) else {},
+        getattr(conn, "schema", None) or None,
     )
 
 
@@ -80,6 +82,7 @@ def _from_conn_env(value: str) -> ConnectionFields | None:
             raw.get("login") or None,
             str(raw["password"]) if raw.get("password") else None,
             extra if isinstance(extra, dict) else {},
+            raw.get("schema") or None,
         )
     try:
         parts = urlsplit(value)
@@ -92,6 +95,7 @@ def _from_conn_env(value: str) -> ConnectionFields | None:
         unquote(parts.username) if parts.username else None,
         unquote(parts.password) if parts.password else None,
         dict(parse_qsl(parts.query)),
+        unquote(parts.path.lstrip("/")) or None,
     )
 
 
