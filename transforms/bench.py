@@ -1,11 +1,17 @@
-"""`listener bench`: every stage of the pipeline timed on generated posts, with peak memory.
+"""`listener bench`: the whole pipeline timed on generated posts, against a peer baseline.
 
-    listener bench --posts 1000000 [--json FILE] [--keep DIR]
+    listener bench --posts 1000000 [--json FILE] [--keep DIR] [--no-baseline]
 
-The posts are one generated day (`listener generate`), written as file drops for every source.
-Each stage runs in its own process, so its peak resident memory is its own (read with wait4),
-and prints seconds and posts per second. Figures are measurements on this machine, never
-assertions: compare them with each other, not with a fixed number.
+One generated day of N posts (with its funnel rows) is written as file drops for every source.
+Every stage of the real pipeline runs on it in its own process, in order (extract to the raw
+zone, raw gate, clean, classify, classified gate, load, dbt build, marts gate, publish), so each
+stage's peak resident memory is its own (read with wait4). Then the peer baseline
+(transforms/bench_baseline.py: pandas, VADER row by row, row-wise inserts) processes the same
+files, and an incremental day (1% of N new posts on the next day) runs through every stage on
+top of the full load. Printed and in the JSON: per stage the seconds of its work, the seconds of
+its process (interpreter start and imports included), posts per second and peak RSS.
+
+Figures are measurements on this machine, never assertions: compare them with each other.
 """
 
 from __future__ import annotations
@@ -27,13 +33,20 @@ import yaml
 from transforms.config import Config, load_config
 
 BENCH_DAY = dt.date(2026, 10, 1)
-STAGES = ("generate", "extract", "clean", "classify")
+PIPELINE = (
+    "extract", "gate_raw", "clean", "classify", "gate_classified", "load", "build",
+    "gate_marts", "publish",
+)  # fmt: skip
+STAGES = ("generate", *PIPELINE)
+INCREMENT = 0.01  # the incremental day's posts, as a share of the full day
 
 
 @dataclass(frozen=True)
 class StageResult:
     stage: str
-    seconds: float
+    day: str
+    seconds: float  # the stage's work
+    process_seconds: float  # its whole process: interpreter, imports, work
     posts: int
     posts_per_second: float
     peak_rss_mib: float
@@ -60,9 +73,12 @@ def bench_config(config: Config, data_dir: Path) -> dict[str, Any]:
     return raw
 
 
-def run_stage(stage: str, config_file: Path, posts: int) -> StageResult:
-    """Run one stage in a child process; its wall time and its own peak RSS."""
-    command = [sys.executable, "-m", "transforms.bench", "--stage", stage, "--posts", str(posts)]
+def run_stage(stage: str, config_file: Path, posts: int, day: dt.date) -> StageResult:
+    """Run one stage in a child process; its times and its own peak RSS."""
+    command = [
+        sys.executable, "-m", "transforms.bench", "--stage", stage, "--posts", str(posts),
+        "--day", day.isoformat(),
+    ]  # fmt: skip
     env = {**os.environ, "LISTENER_CONFIG": str(config_file)}
     env.pop("LISTENER_DATA_DIR", None)
     started = time.perf_counter()
@@ -71,87 +87,109 @@ def run_stage(stage: str, config_file: Path, posts: int) -> StageResult:
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
+    process_seconds = time.perf_counter() - started
     if child.returncode != 0:
         raise RuntimeError(f"bench stage {stage} failed with exit code {child.returncode}")
     detail = json.loads(output.strip().splitlines()[-1])
-    inner = detail.pop("seconds")
+    seconds = detail.pop("seconds")
     return StageResult(
         stage=stage,
-        seconds=round(inner, 3),
+        day=day.isoformat(),
+        seconds=round(seconds, 3),
+        process_seconds=round(process_seconds, 3),
         posts=posts,
-        posts_per_second=round(posts / inner) if inner else 0,
+        posts_per_second=round(posts / seconds) if seconds else 0,
         peak_rss_mib=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
-        detail={**detail, "process_seconds": round(seconds, 3)},
+        detail=detail,
     )
 
 
-def stage_main(stage: str, posts: int) -> dict[str, Any]:
-    """Inside the child: do the stage's work and time only that work (not imports)."""
+def stage_main(stage: str, posts: int, day: dt.date) -> dict[str, Any]:
+    """Inside the child: do the stage's work and time only that work."""
+    from transforms.bench_stages import STAGE_WORK, prepare
+
     config = load_config()
-    if stage == "generate":
-        from transforms.generate import generate_sample
-
-        started = time.perf_counter()
-        report = generate_sample(config, start=BENCH_DAY, days=1, posts_per_day=posts)
-        return {"seconds": time.perf_counter() - started, "written": sum(report.posts.values())}
-    if stage == "extract":
-        from transforms.extract import extract_source_day
-
-        started = time.perf_counter()
-        reports = [extract_source_day(config, s, BENCH_DAY) for s in config.sources]
-        accepted = sum(r.rows_accepted for r in reports)
-        return {"seconds": time.perf_counter() - started, "accepted": accepted}
-    if stage == "clean":
-        from transforms.clean import clean_day
-
-        started = time.perf_counter()
-        counts = clean_day(config, BENCH_DAY)
-        return {"seconds": time.perf_counter() - started, **counts}
-    if stage == "classify":
-        from transforms.classify import classify_day, ensure_default_models
-
-        ensure_default_models(config)  # model training is not classification
-        started = time.perf_counter()
-        counts = classify_day(config, BENCH_DAY)
-        return {"seconds": time.perf_counter() - started, **counts}
-    raise ValueError(f"unknown stage {stage}")
+    prepare(stage, config)
+    started = time.perf_counter()
+    counts = STAGE_WORK[stage](config, day, posts)
+    return {"seconds": time.perf_counter() - started, **counts}
 
 
-def run_bench(posts: int, keep: Path | None = None) -> dict[str, Any]:
+def summarize(results: list[StageResult], posts: int) -> dict[str, Any]:
+    """End to end over the pipeline's stages (generation is the input, not the pipeline)."""
+    stages = [r for r in results if r.stage in PIPELINE]
+    work = sum(r.seconds for r in stages)
+    process = sum(r.process_seconds for r in stages)
+    return {
+        "posts": posts,
+        "seconds": round(work, 3),
+        "process_seconds": round(process, 3),
+        "posts_per_second": round(posts / work) if work else 0,
+        "peak_rss_mib": max(r.peak_rss_mib for r in stages),
+    }
+
+
+def run_bench(posts: int, keep: Path | None = None, baseline: bool = True) -> dict[str, Any]:
     config = load_config()
+    increment = max(1, round(posts * INCREMENT))
+    next_day = BENCH_DAY + dt.timedelta(days=1)
     with tempfile.TemporaryDirectory(prefix="listener-bench-") as tmp:
         root = keep or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
         config_file = root / "bench.yml"
         config_file.write_text(yaml.safe_dump(bench_config(config, root / "data")))
-        results = [run_stage(stage, config_file, posts) for stage in STAGES]
-    by_stage = {r.stage: r for r in results}
-    clean_classify = by_stage["clean"].seconds + by_stage["classify"].seconds
-    return {
+        full = [run_stage(stage, config_file, posts, BENCH_DAY) for stage in STAGES]
+        peer = run_stage("baseline", config_file, posts, BENCH_DAY) if baseline else None
+        daily = [run_stage(stage, config_file, increment, next_day) for stage in STAGES]
+    end_to_end = summarize(full, posts)
+    incremental = summarize(daily, increment)
+    report: dict[str, Any] = {
         "posts": posts,
         "cpus": os.cpu_count(),
-        "stages": [asdict(r) for r in results],
-        "clean_and_classify": {
-            "seconds": round(clean_classify, 3),
-            "posts_per_second": round(posts / clean_classify),
-            "peak_rss_mib": max(by_stage["clean"].peak_rss_mib, by_stage["classify"].peak_rss_mib),
+        "stages": [asdict(r) for r in full],
+        "end_to_end": end_to_end,
+        "incremental": {
+            **incremental,
+            "stages": [asdict(r) for r in daily],
+            "share_of_full": round(incremental["seconds"] / end_to_end["seconds"], 4),
+            "process_share_of_full": round(
+                incremental["process_seconds"] / end_to_end["process_seconds"], 4
+            ),
         },
     }
+    if peer is not None:
+        report["baseline"] = {
+            **asdict(peer),
+            "speedup": round(peer.seconds / end_to_end["seconds"], 2),
+            "process_speedup": round(peer.process_seconds / end_to_end["process_seconds"], 2),
+        }
+    return report
+
+
+def _row(name: str, seconds: float, process: float, rate: float, rss: float) -> str:
+    return f"{name:<22} {seconds:>9.2f} {process:>9.2f} {rate:>11,.0f} {rss:>9,.0f}"
 
 
 def print_report(report: dict[str, Any]) -> None:
-    print(f"{'stage':<10} {'seconds':>9} {'posts/s':>11} {'peak RSS MiB':>13}")
-    for stage in report["stages"]:
-        print(
-            f"{stage['stage']:<10} {stage['seconds']:>9.2f} {stage['posts_per_second']:>11,} "
-            f"{stage['peak_rss_mib']:>13,.0f}"
-        )
-    both = report["clean_and_classify"]
-    print(
-        f"{'clean+classify':<10} {both['seconds']:>5.2f} {both['posts_per_second']:>11,} "
-        f"{both['peak_rss_mib']:>13,.0f}"
-    )
+    print(f"{report['posts']:,} posts, {report['cpus']} CPUs")
+    print(f"{'stage':<22} {'work s':>9} {'process s':>9} {'posts/s':>11} {'RSS MiB':>9}")
+    for s in report["stages"]:
+        print(_row(s["stage"], s["seconds"], s["process_seconds"], s["posts_per_second"],
+                   s["peak_rss_mib"]))  # fmt: skip
+    e2e = report["end_to_end"]
+    print(_row("end to end (no generate)", e2e["seconds"], e2e["process_seconds"],
+               e2e["posts_per_second"], e2e["peak_rss_mib"]))  # fmt: skip
+    if "baseline" in report:
+        b = report["baseline"]
+        print(_row("peer baseline", b["seconds"], b["process_seconds"], b["posts_per_second"],
+                   b["peak_rss_mib"]))  # fmt: skip
+        print(f"Listener is {b['speedup']}x the baseline's speed ({b['process_speedup']}x "
+              "counting process start-up)")  # fmt: skip
+    inc = report["incremental"]
+    print(_row(f"incremental day ({inc['posts']:,})", inc["seconds"], inc["process_seconds"],
+               inc["posts_per_second"], inc["peak_rss_mib"]))  # fmt: skip
+    print(f"an incremental day costs {inc['share_of_full']:.1%} of the full load "
+          f"({inc['process_share_of_full']:.1%} counting process start-up)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,12 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", type=Path, help="keep the generated data in this folder")
-    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)  # the child's role
+    parser.add_argument("--no-baseline", action="store_true", help="skip the peer baseline")
+    parser.add_argument("--stage", choices=(*STAGES, "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--day", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.stage:
-        print(json.dumps(stage_main(args.stage, args.posts)))
+    if args.stage:  # the child's role
+        print(json.dumps(stage_main(args.stage, args.posts, args.day or BENCH_DAY)))
         return 0
-    report = run_bench(args.posts, args.keep)
+    report = run_bench(args.posts, args.keep, baseline=not args.no_baseline)
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

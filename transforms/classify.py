@@ -200,11 +200,15 @@ def join_classifications(posts: pl.LazyFrame, classifications: pl.LazyFrame) -> 
 
 def classified_day(config: Config, day: dt.date) -> pl.DataFrame:
     """One day's classified posts (clean posts joined with their classifications)."""
+    return classified_day_lazy(config, day).collect()
+
+
+def classified_day_lazy(config: Config, day: dt.date) -> pl.LazyFrame:
     partition = zones.clean_partition(config, day)
     return join_classifications(
         pl.scan_parquet(partition / "posts.parquet"),
         pl.scan_parquet(partition / "classifications.parquet"),
-    ).collect()
+    )
 
 
 def classified_days(config: Config) -> pl.LazyFrame:

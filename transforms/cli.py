@@ -267,7 +267,9 @@ def cmd_label_queue(args: argparse.Namespace, config: Config) -> int:
 def cmd_bench(args: argparse.Namespace, config: Config) -> int:
     from transforms.bench import print_report, run_bench
 
-    report = run_bench(args.posts, Path(args.keep) if args.keep else None)
+    report = run_bench(
+        args.posts, Path(args.keep) if args.keep else None, baseline=not args.no_baseline
+    )
     print_report(report)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -406,10 +408,13 @@ def build_parser() -> argparse.ArgumentParser:
     queue.add_argument("--size", type=int, default=200, help="how many posts")
     queue.add_argument("--out", required=True, help="CSV file to write")
     queue.set_defaults(func=cmd_label_queue)
-    bench = commands.add_parser("bench", help="time every stage on generated posts")
+    bench = commands.add_parser(
+        "bench", help="time the whole pipeline on generated posts, against a peer baseline"
+    )
     bench.add_argument("--posts", type=int, default=1_000_000, help="posts in the generated day")
     bench.add_argument("--json", help="also write every figure to this file")
     bench.add_argument("--keep", help="keep the generated data in this folder")
+    bench.add_argument("--no-baseline", action="store_true", help="skip the peer baseline")
     bench.set_defaults(func=cmd_bench)
 
     retention = commands.add_parser(

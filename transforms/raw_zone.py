@@ -197,6 +197,20 @@ def day_posts(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
     return _read_all([b / "posts.parquet" for b in batches], schema.RAW_POST)
 
 
+def day_snapshots(config: Config, sources: list[str], day: dt.date) -> pl.LazyFrame:
+    """The engagement snapshots of the day's admitted batches, lazily and only their columns
+    (the post text stays on disk)."""
+    ensure_not_expired(config, sources, day)
+    paths = [b / "posts.parquet" for s in sources for b in admitted_batches(config, s, day)]
+    paths = [p for p in paths if p.exists()]
+    if not paths:
+        return pl.LazyFrame(schema=schema.POST_SNAPSHOT)
+    return pl.concat(
+        [pl.scan_parquet(p).select(list(schema.POST_SNAPSHOT)).cast(schema.POST_SNAPSHOT)
+         for p in paths]
+    )  # fmt: skip
+
+
 def day_quarantine(config: Config, sources: list[str], day: dt.date) -> pl.DataFrame:
     """Rows the admitted batches of the day quarantined one by one, with their reasons."""
     ensure_not_expired(config, sources, day)
