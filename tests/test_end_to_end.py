@@ -436,6 +436,13 @@ def test_a_report_after_publication_covers_the_newest_day_and_needs_no_mail_serv
     assert not daily.sent and "no SMTP connection 'listener_smtp'" in daily.reason
     archive = config.data_dir / "reports" / "daily" / str(end)
     assert (archive / "message.eml").exists()
+    assert daily.files == ["dashboard.html", "dashboard.pdf", "dashboard.png", "message.eml"]
+    # Without a browser the report is still made, as HTML, and says why it has no pictures.
+    monkeypatch.setenv("LISTENER_CHROMIUM", str(archive / "no-such-browser"))
+    without = deliver_report(config, "daily", None)
+    assert "LISTENER_CHROMIUM" in without.render_problem
+    assert without.files == ["dashboard.html", "message.eml"], "no stale pictures are kept"
+    monkeypatch.delenv("LISTENER_CHROMIUM")
     # A scheduled run past the newest published day says the data is late.
     late = deliver_report(config, "daily", end + dt.timedelta(days=3))
     assert late.last == str(end)

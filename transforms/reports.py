@@ -99,9 +99,13 @@ def _render(folder: Path, page_file: Path) -> tuple[list[Attachment], str | None
     as HTML, and says why the pictures are missing."""
     from transforms.page_render import BrowserUnavailable, render_png_pdf
 
+    png, pdf = folder / "dashboard.png", folder / "dashboard.pdf"
     try:
-        rendered = render_png_pdf(page_file, folder / "dashboard.png", folder / "dashboard.pdf")
+        rendered = render_png_pdf(page_file, png, pdf)
     except BrowserUnavailable as error:
+        # An earlier run's pictures would no longer match the page: the archive holds what was sent.
+        png.unlink(missing_ok=True)
+        pdf.unlink(missing_ok=True)
         return [], str(error)
     problem = "; ".join(rendered.console_errors) or None
     return [
