@@ -69,7 +69,8 @@ test: lint
 eval: install
 	$(BIN)/python -m transforms.real_eval --json data/eval.json
 
-# Every stage timed on a generated day of one million posts (docs/performance.md).
+# The whole pipeline timed on a generated day of one million posts, against the peer baseline
+# and an incremental day (docs/performance.md); the baseline alone takes about 16 minutes.
 bench: install
 	$(BIN)/listener bench --posts 1000000 --json data/bench.json
 

@@ -225,8 +225,3 @@ def latest_snapshots(posts: pl.DataFrame) -> pl.DataFrame:
         .unique("post_id", keep="last", maintain_order=True)
         .sort("created_at", "post_id")
     )
-
-
-def snapshots(posts: pl.DataFrame) -> pl.DataFrame:
-    """Engagement history rows: one per post per batch that saw it."""
-    return posts.select(list(schema.POST_SNAPSHOT)).cast(schema.POST_SNAPSHOT)

@@ -76,8 +76,8 @@ def _replace_day(
         con.unregister("incoming")
         return int(rows)
     path = spool / f".{table}-{day.isoformat()}.parquet"
-    typed.sink_parquet(path, compression="lz4", statistics=False)
     try:
+        typed.sink_parquet(path, compression="lz4", statistics=False)
         (rows,) = con.execute(insert + "read_parquet(?)", [str(path)]).fetchone()
     finally:
         path.unlink(missing_ok=True)

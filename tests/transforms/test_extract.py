@@ -160,7 +160,9 @@ def test_a_later_snapshot_updates_engagement_and_history_is_kept(config):
     latest = raw_zone.latest_snapshots(every)
     assert latest.height == 4
     assert latest["likes"].to_list() == [50, 50, 50, 50]
-    history = raw_zone.snapshots(every).filter(pl.col("post_id") == "reddit:1000")
+    snapshots = raw_zone.day_snapshots(config, ["reddit"], DAY).collect()
+    assert snapshots.height == 7
+    history = snapshots.filter(pl.col("post_id") == "reddit:1000")
     assert sorted(history["likes"].to_list()) == [1, 50]
 
 
