@@ -155,3 +155,8 @@ def test_a_missing_day_breaks_the_line():
     assert svg.line_chart("c", "c", days, [svg.Line("a", [], "#000")], str).startswith(
         '<p class="empty">'
     )
+
+
+def test_without_configured_themes_every_post_is_other():
+    assert set(theme_labels(NOW, {})["theme"]) == {OTHER}
+    assert [t.name for t in top_themes(NOW, None, {}, "complaint")] == [OTHER]

@@ -32,20 +32,14 @@ class Theme:
 
 def theme_labels(posts: pl.DataFrame, themes: dict[str, list[str]]) -> pl.DataFrame:
     """One row per post x theme it belongs to (`theme`), "other" for a post in none."""
+    if not themes:
+        return posts.with_columns(theme=pl.lit(OTHER))
     text = pl.col("text").fill_null("").str.to_lowercase()
-    flags = [text.str.contains_any(terms).alias(f"theme:{name}") for name, terms in themes.items()]
-    labelled = posts.with_columns(flags) if flags else posts
-    names = [f"theme:{name}" for name in themes]
     matched = pl.concat_list(
-        [pl.when(pl.col(c)).then(pl.lit(c.removeprefix("theme:"))) for c in names]
-    ).list.drop_nulls() if names else pl.lit([], dtype=pl.List(pl.String))  # fmt: skip
-    labelled = labelled.with_columns(theme=matched).drop(names)
-    labelled = labelled.with_columns(
-        theme=pl.when(pl.col("theme").list.len() > 0)
-        .then(pl.col("theme"))
-        .otherwise(pl.lit([OTHER]))
-    )
-    return labelled.explode("theme")
+        [pl.when(text.str.contains_any(terms)).then(pl.lit(name)) for name, terms in themes.items()]
+    ).list.drop_nulls()
+    named = pl.when(matched.list.len() > 0).then(matched).otherwise(pl.lit([OTHER]))
+    return posts.with_columns(theme=named).explode("theme")
 
 
 def _shares(labelled: pl.DataFrame, intent: str) -> pl.DataFrame:
