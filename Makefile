@@ -15,8 +15,11 @@ $(UV):
 
 # The virtual environment, exactly as pinned in uv.lock, with the deploy group (Celery, FAB,
 # PostgreSQL drivers): the tests run the compose stack's configuration without Docker.
+# Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set (as on CI), every
+# process would otherwise compile Great Expectations, dbt and Airflow from source on import
+# (6.2 s instead of 2.8 s for `import great_expectations`, in every gate task).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --group deploy --python $(PYTHON)
+	$(UV) sync --frozen --group deploy --compile-bytecode --python $(PYTHON)
 	touch $@
 
 # Debian's chromium renders the dashboard's PNG and PDF and runs the browser tests (Playwright
