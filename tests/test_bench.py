@@ -16,7 +16,10 @@ def test_bench_reports_every_stage_the_baseline_and_an_incremental_day(tmp_path,
     assert [s["stage"] for s in report["stages"]] == list(bench.STAGES)
     for stage in report["stages"]:
         assert stage["posts"] == 1500 and stage["peak_rss_mib"] > 0
-        assert stage["process_seconds"] >= stage["seconds"] > 0
+        assert stage["process_seconds"] >= stage["seconds"] + stage["startup_seconds"]
+        assert stage["seconds"] > 0 and stage["startup_seconds"] > 0
+    gates = [s for s in report["stages"] if s["stage"].startswith("gate_")]
+    assert all(g["startup_seconds"] > 1 for g in gates), "importing GX is start-up, not work"
     by_stage = {s["stage"]: s["detail"] for s in report["stages"]}
     assert by_stage["clean"]["posts"] == by_stage["classify"]["posts"] > 1400
     assert by_stage["load"]["posts"] == by_stage["classify"]["posts"]
@@ -24,6 +27,9 @@ def test_bench_reports_every_stage_the_baseline_and_an_incremental_day(tmp_path,
     e2e = report["end_to_end"]
     pipeline = [s for s in report["stages"] if s["stage"] != "generate"]
     assert e2e["seconds"] == pytest.approx(sum(s["seconds"] for s in pipeline), abs=0.01)
+    assert e2e["startup_seconds"] == pytest.approx(
+        sum(s["startup_seconds"] for s in pipeline), abs=0.01
+    )
 
     baseline = report["baseline"]
     assert baseline["detail"]["rows_read"] == by_stage["extract"]["accepted"], "the same posts"

@@ -86,9 +86,29 @@ def baseline(config: Config, day: dt.date, posts: int) -> dict[str, Any]:
     return run_baseline(config, day, warehouse)
 
 
+# What each stage imports before it can start: reported as its start-up, apart from its work.
+STAGE_IMPORTS: dict[str, tuple[str, ...]] = {
+    "generate": ("transforms.generate",),
+    "extract": ("transforms.extract",),
+    "gate_raw": ("transforms.raw_gate", "great_expectations"),
+    "clean": ("transforms.clean",),
+    "classify": ("transforms.classify",),
+    "gate_classified": ("transforms.classified_gate", "great_expectations"),
+    "load": ("transforms.warehouse",),
+    "build": ("transforms.warehouse", "dbt.cli.main", "dbt.adapters.duckdb"),
+    "gate_marts": ("transforms.mart_gate", "great_expectations"),
+    "publish": ("transforms.warehouse",),
+    "baseline": ("transforms.bench_baseline",),
+}
+
+
 def prepare(stage: str, config: Config) -> None:
-    """Work a stage needs done first that is not the stage (e.g. training the default models
-    once, which a worker does not repeat per day)."""
+    """What a stage needs done before its work and that is not its work: importing its
+    libraries, and training the default models once (a worker does not repeat it per day)."""
+    import importlib
+
+    for module in STAGE_IMPORTS[stage]:
+        importlib.import_module(module)
     if stage == "classify":
         from transforms.classify import ensure_default_models
 

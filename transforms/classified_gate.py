@@ -10,6 +10,7 @@ the input) re-classifies and re-gates it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 import polars as pl
 
@@ -22,35 +23,56 @@ from transforms.quality import (
     failure_lines,
     validate,
 )
+from transforms.schema import SENTIMENT_LABELS
 
 SUITE = "classified_posts"
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
-def with_probability_sum(frame: pl.DataFrame) -> pl.DataFrame:
+def with_probability_sum(frame: Frame) -> Frame:
     """Derived column the suite checks: the sentiment probabilities of a post sum to 1."""
     return frame.with_columns(p_sum=pl.sum_horizontal("p_negative", "p_neutral", "p_positive"))
 
 
-def gated_frame(frame: pl.DataFrame) -> pl.DataFrame:
+def gated_frame(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """The classified posts with the derived columns the suite names (posts with unknown
     sentiment carry no probabilities, so their sum is not checked)."""
-    return with_probability_sum(frame).with_columns(
-        text_length=pl.col("text").str.len_chars(),
-        p_sum=pl.when(pl.col("sentiment") == "unknown").then(None).otherwise(pl.col("p_sum")),
+    return (
+        with_probability_sum(frame.lazy())
+        .with_columns(
+            text_length=pl.col("text").str.len_chars(),
+            p_sum=pl.when(pl.col("sentiment") == "unknown").then(None).otherwise(pl.col("p_sum")),
+        )
+        .drop("text")
     )
+
+
+def classified_day_gated(config: Config, day: dt.date) -> pl.LazyFrame:
+    """A day's classified posts, lazily and only in the columns the suite reads: the clean
+    posts' (the text for its length) joined with what classification added."""
+    partition = zones.clean_partition(config, day)
+    added = ("post_id", "sentiment", "intent", *(f"p_{s}" for s in SENTIMENT_LABELS))
+    clean = ("post_id", "created_at", "platform", "likes", "shares", "comments", "text",
+             "is_spam", "is_english")  # fmt: skip
+    joined = (
+        pl.scan_parquet(partition / "posts.parquet")
+        .select(clean)
+        .join(pl.scan_parquet(partition / "classifications.parquet").select(added), on="post_id")
+    )
+    return gated_frame(joined)
 
 
 def gate_classified_day(config: Config, day: dt.date) -> GateResult:
     """Validate one day's classified posts; raise QualityGateError on a critical failure."""
-    from transforms.classify import classified_day
-
-    frame = gated_frame(classified_day(config, day))
-    if frame.height == 0:
+    frame = classified_day_gated(config, day)
+    rows = frame.select(pl.len()).collect().item()
+    if rows == 0:
         # A day without posts has no shares to judge (the raw gate's volume check judges a
         # collapsed day against its source's history); it loads as an empty day.
         batch_quarantine.resolve_loads(config, SUITE, day.isoformat())
         return GateResult(SUITE, 0, True, report="no classified posts on the day")
-    result = validate(frame, SUITE, day.isoformat(), zones.quality_dir(config))
+    result = validate(frame, SUITE, day.isoformat(), zones.quality_dir(config),
+                      partition_column="post_id")  # fmt: skip
     if result.passed:
         batch_quarantine.resolve_loads(config, SUITE, day.isoformat())
         return result

@@ -21,8 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import skops.io as sio
-
 from transforms.errors import ListenerError
 from transforms.files import write_atomic_bytes
 from transforms.text_features import hash_fingerprint
@@ -69,6 +67,8 @@ def save_version(directory: Path, parts: dict[str, Any], card: ModelCard, curren
     version = hashlib.sha256(key.encode()).hexdigest()[:12]
     target = directory / version
     target.mkdir(parents=True, exist_ok=True)
+    import skops.io as sio  # here, not at the top: reading cards (the load task) needs no skops
+
     sio.dump(parts, target / "model.skops")
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     card = ModelCard(**{**asdict(card), "version": version, "created_at": created})
@@ -99,6 +99,8 @@ def load_version(version_dir: Path) -> tuple[dict[str, Any], ModelCard]:
             f"or hashing. Retrain it with `listener train {card.task} ...`"
         )
     path = version_dir / "model.skops"
+    import skops.io as sio
+
     with warnings.catch_warnings():
         # skops walks the loaded modules; inside Airflow that touches its deprecated import
         # shims, each of which warns (about a thousand lines per load in a task log).

@@ -39,6 +39,11 @@ from transforms.quality import (
 CHECKPOINT = "raw"
 POSTS_SUITE = "raw_posts"
 BATCHES_SUITE = "raw_batches"
+# The raw columns the row checks read (besides the text, read only for its length).
+GATED_COLUMNS = (
+    "post_id", "native_id", "batch_id", "source", "platform", "created_at", "author_id",
+    "likes", "shares", "comments", "impressions", "author_followers",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,21 +66,27 @@ def day_batches(config: Config, day: dt.date) -> list[DayBatch]:
     ]
 
 
-def _read_posts(folder: Path) -> pl.DataFrame:
-    """A batch's rows in the canonical columns; a column that is missing or cannot be read as
-    its type comes back null, for the suite to catch."""
-    frame = pl.read_parquet(folder / "posts.parquet")
-    return frame.select(
-        pl.col(name).cast(dtype, strict=False) if name in frame.columns
+def _scan_posts(folder: Path) -> pl.LazyFrame:
+    """A batch's rows in the canonical columns the suite reads, lazily (the text only as its
+    length); a column that is missing or cannot be read as its type comes back null, for the
+    suite to catch."""
+    scan = pl.scan_parquet(folder / "posts.parquet")
+    stored = scan.collect_schema().names()
+    columns = {**{c: schema.RAW_POST[c] for c in GATED_COLUMNS}, "text": schema.RAW_POST["text"]}
+    typed = scan.select(
+        pl.col(name).cast(dtype, strict=False) if name in stored
         else pl.lit(None, dtype=dtype).alias(name)
-        for name, dtype in schema.RAW_POST.items()
+        for name, dtype in columns.items()
     )  # fmt: skip
+    return typed.with_columns(text_length=pl.col("text").str.len_chars()).drop("text")
 
 
-def raw_posts_frame(config: Config, batches: list[DayBatch], day: dt.date) -> pl.DataFrame:
-    """The rows `raw_posts` checks, with the derived columns its expectations name."""
-    frames = [_read_posts(b.folder) for b in batches]
-    posts = pl.concat(frames) if frames else pl.DataFrame(schema=schema.RAW_POST)
+def raw_posts_frame(config: Config, batches: list[DayBatch], day: dt.date) -> pl.LazyFrame:
+    """The rows `raw_posts` checks, with the derived columns its expectations name, lazily:
+    the gate reads them a partition at a time."""
+    scans = [_scan_posts(b.folder) for b in batches]
+    empty = pl.LazyFrame(schema={c: schema.RAW_POST[c] for c in GATED_COLUMNS})
+    posts = pl.concat(scans) if scans else empty.with_columns(text_length=pl.lit(None, pl.UInt32))
     start, _ = data_interval(day)
     lateness_hours = {
         s.name: None if s.max_lateness_days is None else s.max_lateness_days * 24.0
@@ -87,7 +98,6 @@ def raw_posts_frame(config: Config, batches: list[DayBatch], day: dt.date) -> pl
         # >= 0 when the post is no older than its source allows (null: no limit, history loads)
         lateness_margin_hours=offset
         + pl.col("source").replace_strict(lateness_hours, default=None, return_dtype=pl.Float64),
-        text_length=pl.col("text").str.len_chars(),
     )
 
 
@@ -184,7 +194,7 @@ def gate_raw_day(config: Config, day: dt.date) -> dict[str, Any]:
     report_dir = zones.quality_dir(config)
     run = day.isoformat()
     posts = validate(raw_posts_frame(config, batches, day), POSTS_SUITE, run, report_dir,
-                     index_column="batch_id")  # fmt: skip
+                     index_column="batch_id", partition_column="post_id")  # fmt: skip
     volume = validate(raw_batches_frame(config, batches, day), BATCHES_SUITE, run, report_dir,
                       index_column="source")  # fmt: skip
     if posts.passed and volume.passed:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from transforms import raw_zone, zones
 from transforms.config import FUNNEL_TABLES, PROJECT_ROOT, Config
 from transforms.errors import GateStopped
 from transforms.files import replace_file_atomic, write_atomic_bytes
-from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql
+from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql, sql_type
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MARTS_SCHEMA = "marts"
@@ -39,48 +40,42 @@ def connect(config: Config) -> duckdb.DuckDBPyConnection:
     # DuckDB's buffer pool defaults to 80% of the machine's memory; a bound keeps a load's peak
     # predictable next to Polars and other tasks on the worker (DuckDB spills past it).
     con = duckdb.connect(str(path), config={"memory_limit": WAREHOUSE_MEMORY_LIMIT})
+    # Parquet timestamps are UTC instants; the raw tables hold them as naive UTC.
+    con.execute("set TimeZone = 'UTC'")
+    # Row order in the raw tables means nothing (models order what they need): inserting
+    # without preserving it lets DuckDB write in parallel (a day of 1M posts: 5.7 -> 3.2 s).
+    con.execute("set preserve_insertion_order = false")
     for statement in create_raw_tables_sql():
         con.execute(statement)
     return con
 
 
 def _replace_day(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    frame: pl.DataFrame | pl.LazyFrame,
-    day: dt.date,
-    spool: Path | None = None,
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, day: dt.date
 ) -> int:
-    """Delete the day's rows of a raw table and insert the frame's rows (same transaction).
-
-    A lazy frame is streamed to a Parquet file in `spool` first, which DuckDB then reads in
-    pieces: a day of millions of posts never sits in memory as one table."""
+    """Delete the day's rows of a raw table and insert the frame's rows (same transaction)."""
     columns, day_column = RAW_TABLES[table]
     if day_column is None:
         raise ValueError(f"{table} has no day column")
-    typed = frame.lazy().select(list(columns)).cast(columns)
     if isinstance(columns[day_column], pl.Datetime):
         condition = f"cast({day_column} as date) = ?"
     else:
         condition = f"{day_column} = ?"
-    typed = typed.with_columns(
-        pl.col(name).dt.replace_time_zone(None)
-        for name, dtype in columns.items()
-        if isinstance(dtype, pl.Datetime)
+    typed = (
+        frame.select(list(columns))
+        .cast(columns)
+        .with_columns(
+            pl.col(name).dt.replace_time_zone(None)
+            for name, dtype in columns.items()
+            if isinstance(dtype, pl.Datetime)
+        )
     )
     con.execute(f"delete from {RAW_SCHEMA}.{table} where {condition}", [day])
-    insert = f"insert into {RAW_SCHEMA}.{table} select {', '.join(columns)} from "
-    if isinstance(frame, pl.DataFrame) or spool is None:
-        con.register("incoming", typed.collect().to_arrow())
-        (rows,) = con.execute(insert + "incoming").fetchone()
-        con.unregister("incoming")
-        return int(rows)
-    path = spool / f".{table}-{day.isoformat()}.parquet"
-    try:
-        typed.sink_parquet(path, compression="lz4", statistics=False)
-        (rows,) = con.execute(insert + "read_parquet(?)", [str(path)]).fetchone()
-    finally:
-        path.unlink(missing_ok=True)
+    con.register("incoming", typed.to_arrow())
+    (rows,) = con.execute(
+        f"insert into {RAW_SCHEMA}.{table} select {', '.join(columns)} from incoming"
+    ).fetchone()
+    con.unregister("incoming")
     return int(rows)
 
 
@@ -185,33 +180,85 @@ def quarantined_batch_rows(config: Config, day: dt.date) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=RAW_TABLES["quarantined_batches"][0])
 
 
+def _replace_day_from_parquet(
+    con: duckdb.DuckDBPyConnection, table: str, files: dict[str, list[Path]], day: dt.date,
+    join: str = "",
+) -> int:  # fmt: skip
+    """Delete the day's rows of a raw table and insert them from Parquet files, read by DuckDB
+    itself: in parallel, in pieces, under its memory limit (a day of millions of posts never
+    passes through Python). `files` maps an alias to its files; every column is taken from the
+    first alias that has it, cast to the raw table's type."""
+    columns, day_column = RAW_TABLES[table]
+    con.execute(f"delete from {RAW_SCHEMA}.{table} where {day_column} = ?", [day])
+    present = {alias: paths for alias, paths in files.items() if paths}
+    if not present:
+        return 0  # no batch of the day holds any (e.g. every source was quiet)
+    if len(present) < len(files):
+        missing = sorted(set(files) - set(present))
+        raise FileNotFoundError(f"cannot load {table} of {day}: no files for {missing}")
+    stored = {
+        alias: {row[0] for row in con.execute(
+            "describe select * from read_parquet(?, union_by_name = true)",
+            [[str(p) for p in paths]]).fetchall()}
+        for alias, paths in present.items()
+    }  # fmt: skip
+    select = []
+    for name, dtype in columns.items():
+        alias = next((a for a in present if name in stored[a]), None)
+        value = f"{alias}.{name}" if alias else "null"
+        select.append(f"cast({value} as {sql_type(dtype)}) as {name}")
+    sources = [f"read_parquet(?, union_by_name = true) as {alias}" for alias in present]
+    sql = (
+        f"insert into {RAW_SCHEMA}.{table} select {', '.join(select)} from {sources[0]} "
+        + "".join(f" join {source} using ({join})" for source in sources[1:])
+    )
+    params = [[str(p) for p in paths] for paths in present.values()]
+    (rows,) = con.execute(sql, params).fetchone()
+    return int(rows)
+
+
+def _existing(paths: Iterable[Path]) -> list[Path]:
+    return [p for p in paths if p.exists()]
+
+
 def load_day(config: Config, day: dt.date) -> dict[str, int]:
     """Load one gated day into `raw`: posts, brand matches, engagement snapshots, quarantined
-    rows and batches, the day's batch manifests and the funnel tables, in one transaction."""
+    rows and batches, the day's batch manifests and the funnel tables, in one transaction.
+
+    The big tables (posts, brand matches, snapshots, quarantined rows) go from the Parquet
+    files of the clean and raw zones straight into DuckDB; the small ones through Polars."""
     sources = [s.name for s in config.sources]
     raw_zone.ensure_not_expired(config, sources, day)  # never replace a day with an empty one
-    from transforms.classify import classified_day_lazy
-
     partition = zones.clean_partition(config, day)
-    tables: dict[str, pl.DataFrame | pl.LazyFrame] = {
-        "posts": classified_day_lazy(config, day),
-        "post_brands": pl.read_parquet(partition / "brands.parquet"),
-        "post_snapshots": raw_zone.day_snapshots(config, sources, day),
-        "quarantine": raw_zone.day_quarantine(config, sources, day),
+    batches = [b for s in sources for b in raw_zone.admitted_batches(config, s, day)]
+    from_parquet = {
+        # The classified post: the clean post with what classification added and changed.
+        "posts": ({"c": [partition / "classifications.parquet"],
+                   "p": [partition / "posts.parquet"]}, "post_id"),
+        "post_brands": ({"b": [partition / "brands.parquet"]}, ""),
+        "post_snapshots": ({"s": _existing(b / "posts.parquet" for b in batches)}, ""),
+        "quarantine": ({"q": _existing(b / "quarantine.parquet" for b in batches)}, ""),
+    }  # fmt: skip
+    small: dict[str, pl.DataFrame] = {
         "load_audit": audit_rows(raw_zone.day_manifests(config, sources, day)),
         "quarantined_batches": quarantined_batch_rows(config, day),
         **{table: read_funnel_day(config, table, day) for table in FUNNEL_TABLES},
     }
+    incoming = (
+        pl.read_parquet(partition / "posts.parquet", columns=["post_id", "created_at"])
+        if (partition / "posts.parquet").exists()
+        else pl.DataFrame(schema={"post_id": pl.String(), "created_at": pl.Datetime("us", "UTC")})
+    )
     counts: dict[str, int] = {}
     with connect(config) as con:
         con.execute("begin transaction")
         load_brands(con, config)
         counts["model_versions"] = load_model_versions(con, config)
-        post_ids = tables["posts"].select("post_id").collect()
-        pending = pending_day(con, post_ids, day)
-        spool = zones.warehouse_file(config).parent
-        for table, frame in tables.items():
-            counts[table] = _replace_day(con, table, frame, day, spool)
+        pending = pending_day(con, incoming, day)
+        for table, (files, join) in from_parquet.items():
+            counts[table] = _replace_day_from_parquet(con, table, files, day, join)
+        for table, frame in small.items():
+            counts[table] = _replace_day(con, table, frame, day)
         _replace_day(con, "pending_days", pending, day)
         con.execute("commit")
     return counts
@@ -423,6 +470,7 @@ def export_parquet(published: Path, folder: Path) -> None:
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     with duckdb.connect(str(published), read_only=True) as con:
+        con.execute("set preserve_insertion_order = false")
         tables = con.execute(
             "select table_name from duckdb_tables() where database_name = current_database() "
             "order by table_name"
@@ -452,6 +500,7 @@ def publish(config: Config) -> dict[str, int]:
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     with duckdb.connect(str(tmp)) as out:
+        out.execute("set preserve_insertion_order = false")  # copies tables in parallel
         out.execute(f"attach '{zones.warehouse_file(config)}' as wh (read_only)")
         for table in mart_tables(out, catalog="wh"):
             out.execute(f"create table main.{table} as select * from wh.{MARTS_SCHEMA}.{table}")

@@ -121,3 +121,60 @@ def test_a_day_without_posts_passes_the_classified_gate(config):
     pl.DataFrame(schema=schema.CLASSIFICATION).write_parquet(partition / "classifications.parquet")
     result = gate_classified_day(config, day)
     assert result.passed and result.rows == 0
+
+
+def _both_ways(frame: pl.DataFrame, tmp_path: Path, monkeypatch, **kwargs):
+    """The suite on the whole frame, then in partitions of at most 7 rows."""
+    from transforms import quality
+
+    whole = validate(frame, "classified_posts", "whole", tmp_path / "whole", **kwargs)
+    monkeypatch.setattr(quality, "PARTITION_ROWS", 7)
+    parts = validate(frame.lazy(), "classified_posts", "parts", tmp_path / "parts",
+                     partition_column="post_id", **kwargs)  # fmt: skip
+    return whole, parts
+
+
+def summary(result) -> dict:
+    def key(f):
+        return (f["expectation"], f["kwargs"].get("column"), f["observed"].get("unexpected_count"))
+
+    return {
+        "passed": result.passed,
+        "failures": sorted(key(f) for f in result.failures),
+        "warnings": sorted(key(f) for f in result.warnings),
+    }
+
+
+def test_a_large_day_is_validated_in_partitions_with_the_same_verdict(tmp_path, monkeypatch):
+    """Repeated ids in different rows, bad rows spread over every partition, and a spam share
+    over the warning threshold (which per partition would be judged wrongly)."""
+    n = 40
+    frame = classified(
+        n,
+        post_id=[f"x:{i % 37}" for i in range(n)],  # x:0, x:1 and x:2 appear twice
+        sentiment=["furious" if i % 9 == 0 else "positive" for i in range(n)],
+        is_spam=[i < 14 for i in range(n)],  # 35% of the day: a warning, not a failure
+    )
+    whole, parts = _both_ways(frame, tmp_path, monkeypatch)
+    assert summary(parts) == summary(whole)
+    assert ("expect_column_values_to_be_unique", "post_id", 6) in summary(whole)["failures"]
+    assert ("expect_column_values_to_be_in_set", "sentiment", 5) in summary(whole)["failures"]
+    assert [w["kwargs"]["column"] for w in parts.warnings] == ["is_spam"]
+    assert parts.rows == n and parts.data_docs.endswith(".html")
+    stored = list((tmp_path / "parts" / "gx").rglob("*.json"))
+    assert any("rows 6 of 6" in p.read_text() for p in stored)  # each part is in the GX store
+
+
+def test_a_clean_large_day_passes_in_partitions(tmp_path, monkeypatch):
+    whole, parts = _both_ways(classified(30), tmp_path, monkeypatch)
+    assert whole.passed and parts.passed and not parts.warnings
+
+
+def test_a_uniqueness_check_without_the_partition_column_is_refused():
+    from transforms.quality import split_for_partitions
+
+    spec = load_suite_spec("raw_posts")
+    rows, day = split_for_partitions(spec, "post_id")
+    assert len(rows) == len(spec["expectations"]) and not day
+    with pytest.raises(ValueError, match="cannot be checked in partitions by author_id"):
+        split_for_partitions(spec, "author_id")
