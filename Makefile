@@ -7,7 +7,7 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install browser demo airflow docs quality-docs test lint format eval bench clean-data
+.PHONY: install browser demo airflow compose-env docs quality-docs test lint format eval bench clean-data
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -46,6 +46,11 @@ demo: install
 # triggerer in one command); it prints the generated admin password. docs/orchestration.md.
 airflow: install
 	$(BIN)/listener airflow
+
+# The compose stack's .env with every secret generated (Airflow admin password, database
+# passwords, keys); refuses to overwrite an existing one. Standard library only: no install.
+compose-env:
+	python3 -m transforms.compose_env
 
 # The dbt docs site (models, columns, tests, lineage, catalog) of the demo warehouse, as one page.
 docs: install

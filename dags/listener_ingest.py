@@ -8,6 +8,11 @@ Expectations on the batches' rows and on each source's volume against its traili
 into the warehouse's `raw` schema. A successful load updates the `listener_raw_posts` asset,
 which schedules `listener_warehouse`.
 
+A source whose extraction fails after its retries (an API timing out, answering 500 or garbage)
+fails its own task and alerts, keeps its watermark, and does not hold back the other sources: the
+day loads without it (the raw gate leaves it out of the volume check), and a re-run of the day
+adds what it missed.
+
 A stopped gate fails its task at once (no retries: the verdict would not change) with a message
 naming the failed expectations and the report; the raw gate also quarantines the batches at fault
 (`listener quarantine list`). Nothing of the day is loaded, and the published marts stay as they
@@ -20,7 +25,7 @@ connection `listener_<source>`. Logic lives in `transforms/pipeline.py`; see doc
 and docs/quality.md.
 """
 
-from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
+from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 
 from transforms.dag_settings import DEFAULT_ARGS, RAW_POSTS, START_DATE, run_step
 
@@ -55,11 +60,14 @@ def listener_ingest():
 
         return run(source, _day())
 
-    @task
+    # Runs once every extract is done and one succeeded: a source that keeps failing (timeouts,
+    # 500s, garbage) fails its own task, alerts and keeps its watermark, and the other sources'
+    # posts of the day still load. Its missing XCom tells the gate to leave it out.
+    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
     def gate_raw(reports: list[dict]) -> dict:
         from transforms.pipeline import gate_raw as run
 
-        return run_step(run, _day())
+        return run_step(run, _day(), [r for r in reports if r])
 
     @task
     def clean(gated: dict) -> dict:

@@ -14,6 +14,9 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(Path(__file__).parent.pa
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# One pseudonym key for every test's data directory (without it each gets its own random key),
+# so marts published from different directories can be compared.
+os.environ.setdefault("LISTENER_PSEUDONYM_KEY", "tests-" + "only")
 
 from transforms.config import Config, load_config  # noqa: E402
 

@@ -20,6 +20,7 @@ from polars.testing import assert_frame_equal
 
 from transforms import zones
 from transforms.config import DATA_DIR_ENV
+from transforms.publish import query_published
 
 DAYS = 21
 POSTS_PER_DAY = 500
@@ -385,7 +386,9 @@ def test_the_tracked_brand_answers_faster_and_more_often(pipeline_run):
     for competitor in by_brand.values():
         assert tracked["rate"] > competitor["rate"] + 0.15
         assert competitor["median"] > 2 * tracked["median"]
-    queue = published(config, "select brand, routed_team, priority_rank from triage_queue")
+    queue = query_published(
+        config, "select brand, routed_team, priority_rank from triage_queue", restricted=True
+    )
     assert set(queue["brand"]) == {effects.tracked_brand}
     assert set(queue["routed_team"]) <= {"support", "sales", "communications"}
     assert sorted(queue["priority_rank"]) == list(range(1, queue.height + 1))

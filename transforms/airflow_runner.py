@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from transforms import zones
 from transforms.config import CONFIG_ENV, DEFAULT_CONFIG, PROJECT_ROOT, Config
 from transforms.errors import ListenerError
 from transforms.sample_api import serving_sample_apis
+from transforms.writer_lock import exclusive
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 INGEST_DAG = "listener_ingest"
@@ -96,7 +98,28 @@ def _run(dag, logical_date: dt.datetime | None) -> None:
 def run_range(
     config: Config, start: dt.date, end: dt.date, config_path: Path | None = None
 ) -> RunSummary:
-    """Backfill [start, end] day by day through the ingest DAG, then build and publish once."""
+    """Backfill [start, end] day by day through the ingest DAG, then build and publish once.
+
+    One run at a time per data directory: the runs share the embedded Airflow's metadata, where
+    `dag.test()` replaces any run of the same DAG and date, so a second run started meanwhile
+    would delete the first one's task instances under it. The second waits for the first, then
+    runs: re-running a day adds nothing, so it publishes the same marts."""
+    holder = f"listener run {start}..{end}"
+    with exclusive(run_lock_file(config), holder, "the embedded Airflow", on_wait=_say_waiting):
+        return _run_range(config, start, end, config_path)
+
+
+def run_lock_file(config: Config) -> Path:
+    return zones.airflow_home(config) / ".run.lock"
+
+
+def _say_waiting(holder: str) -> None:
+    print(f"listener run: waiting for {holder} to finish", file=sys.stderr, flush=True)
+
+
+def _run_range(
+    config: Config, start: dt.date, end: dt.date, config_path: Path | None
+) -> RunSummary:
     import time
 
     configure_airflow(config, config_path)

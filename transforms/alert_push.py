@@ -41,7 +41,7 @@ def sent_alert_ids(config: Config) -> set[str]:
 
 def current_critical_alerts(config: Config) -> pl.DataFrame:
     """Critical alerts whose episode reaches the newest published day."""
-    from transforms.warehouse import query_published
+    from transforms.publish import query_published
 
     return query_published(
         config,

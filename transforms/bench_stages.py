@@ -72,7 +72,7 @@ def gate_marts(config: Config, day: dt.date, posts: int) -> dict[str, Any]:
 
 
 def publish(config: Config, day: dt.date, posts: int) -> dict[str, Any]:
-    from transforms.warehouse import publish as publish_marts
+    from transforms.publish import publish as publish_marts
 
     counts = publish_marts(config)
     return {"tables": len(counts), "rows": sum(counts.values())}
@@ -97,7 +97,7 @@ STAGE_IMPORTS: dict[str, tuple[str, ...]] = {
     "load": ("transforms.warehouse",),
     "build": ("transforms.warehouse", "dbt.cli.main", "dbt.adapters.duckdb"),
     "gate_marts": ("transforms.mart_gate", "great_expectations"),
-    "publish": ("transforms.warehouse",),
+    "publish": ("transforms.publish",),
     "baseline": ("transforms.bench_baseline",),
 }
 

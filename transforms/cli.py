@@ -16,6 +16,7 @@
     listener label-queue [--task sentiment|intent|relevance] [--size 200] --out FILE
     listener evaluate --model DIR|default [--task T] --labels FILE --text-column COL
                       --label-column COL
+    listener compose-env [--out .env] [--admin-user U] # the compose stack's secrets, generated
     listener bench [--posts 1000000] [--json FILE]  # every stage timed, with peak memory
     listener retention [--as-of DATE]               # remove raw data older than retention.raw_days
     listener forget --author ID [--platform P]      # erase one author's posts everywhere
@@ -264,6 +265,13 @@ def cmd_label_queue(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_compose_env(args: argparse.Namespace, config: Config) -> int:
+    from transforms.compose_env import main as compose_env
+
+    argv = ["--admin-user", args.admin_user, "--admin-email", args.admin_email]
+    return compose_env([*argv, *(["--out", str(args.out)] if args.out else [])])
+
+
 def cmd_bench(args: argparse.Namespace, config: Config) -> int:
     from transforms.bench import print_report, run_bench
 
@@ -408,6 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
     queue.add_argument("--size", type=int, default=200, help="how many posts")
     queue.add_argument("--out", required=True, help="CSV file to write")
     queue.set_defaults(func=cmd_label_queue)
+    compose_env = commands.add_parser(
+        "compose-env", help="write the compose stack's .env with generated secrets (never over)"
+    )
+    compose_env.add_argument("--out", type=Path, help="file to create (default: .env)")
+    compose_env.add_argument("--admin-user", default="admin", help="Airflow UI login name")
+    compose_env.add_argument("--admin-email", default="admin@localhost.localdomain")
+    compose_env.set_defaults(func=cmd_compose_env)
+
     bench = commands.add_parser(
         "bench", help="time the whole pipeline on generated posts, against a peer baseline"
     )
@@ -439,9 +455,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.config is not None:
         os.environ[CONFIG_ENV] = str(args.config.resolve())
+    from transforms.files import storage_errors
+
     try:
         config = load_config(args.config)
-        return args.func(args, config)
+        with storage_errors(config.data_dir):  # a full disk or read-only folder: say which
+            return args.func(args, config)
     except ConfigError as exc:
         print(f"listener: configuration error:\n{exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -24,14 +25,47 @@ PLATFORMS = ("x", "reddit", "facebook", "instagram", "youtube", "reviews")
 FUNNEL_TABLES = ("web_sessions", "leads", "opportunities", "orders", "campaign_spend")
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_CONNECTION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")  # Airflow's own rule for conn_id
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 
 class ConfigError(ValueError):
     """A configuration file is missing, unreadable or invalid."""
 
 
+# Keys that would hold a secret. The file is reviewed and committed, so a secret is refused with
+# where it belongs instead of the generic "extra inputs are not permitted".
+_SECRET_KEY = re.compile(
+    r"^(?:[a-z]+_)?(?:token|password|passwd|secret|api_?key|key|credentials?|auth(?:orization)?)$",
+    re.IGNORECASE,
+)
+SECRETS_ELSEWHERE = (
+    "secrets never go in the config file (it is committed): put the token or password in the "
+    "Airflow connection the section names, or in an environment variable (docs/ingestion.md)"
+)
+
+
+def _connection_id(value: str | None) -> str | None:
+    """An Airflow connection id, never a URI with a password or a token."""
+    if value is not None and not _CONNECTION_ID.match(value):
+        raise ValueError(
+            "an Airflow connection id is letters, digits, '_', '-' or '.', not a URI or a "
+            f"token: {SECRETS_ELSEWHERE}"
+        )
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, raw: object) -> object:
+        if isinstance(raw, dict):
+            for key in raw:
+                if isinstance(key, str) and _SECRET_KEY.match(key) and key not in cls.model_fields:
+                    raise ValueError(f"`{key}`: {SECRETS_ELSEWHERE}")
+        return raw
 
 
 class Brand(_Strict):
@@ -227,6 +261,31 @@ class Source(_Strict):
             raise ValueError("source name must be lowercase letters, digits or '_'")
         return value
 
+    _connection = field_validator("connection")(_connection_id)
+
+    @field_validator("secret_env")
+    @classmethod
+    def _env_var_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_VAR.match(value):
+            # Never echo the value: it may be the token itself.
+            raise ValueError(
+                "`secret_env` is the name of the environment variable holding the token "
+                "(e.g. LISTENER_X_TOKEN), never the token itself"
+            )
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials_in_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if "@" in parts.netloc or parts.query:
+                raise ValueError(
+                    "`base_url` must not carry a login, password or query string (only "
+                    f"scheme://host[:port][/path]): {SECRETS_ELSEWHERE}"
+                )
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _api_platform(cls, raw: object) -> object:
@@ -339,6 +398,7 @@ class Delivery(_Strict):
     weekly: Report = Report(days=7)
 
     _emails = field_validator("failure_recipients", "alert_recipients")(_valid_emails)
+    _connection = field_validator("smtp_connection")(_connection_id)
 
     @field_validator("sender")
     @classmethod
@@ -363,6 +423,8 @@ class BiWarehouse(_Strict):
     postgres_connection: str = "listener_warehouse"
     schema_name: str = "marts"
     readers: list[str] = Field(default_factory=lambda: ["bi_reader"])
+
+    _connection = field_validator("postgres_connection")(_connection_id)
 
     @field_validator("schema_name", "readers")
     @classmethod

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms import schema
+from transforms import csv_cells, schema
 from transforms.config import Config
 from transforms.errors import ListenerError
 
@@ -99,6 +99,6 @@ def write_label_queue(config: Config, task: str, size: int, out: Path) -> int:
         queue = relevance_queue(config, size).select(RELEVANCE_COLUMNS)
     else:
         queue = build_queue(classified_posts(config), task, size).select(QUEUE_COLUMNS)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    queue.write_csv(out)
+    # People open the queue in a spreadsheet: a post's text must not run as a formula there.
+    csv_cells.write_csv(queue, out)
     return queue.height

@@ -367,4 +367,3 @@ def describe_failures(result: GateResult, what: str = "the load") -> str:
     if result.data_docs:
         lines.append(f"data docs: {result.data_docs}")
     return "\n".join(lines)
-

@@ -21,6 +21,7 @@ the manifest's `erased_rows`, so rows_read = rows_accepted + rows_quarantined + 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -33,7 +34,15 @@ from transforms import schema, zones
 from transforms.batch_quarantine import held_back_batch_ids
 from transforms.config import Config
 from transforms.errors import RawDataExpired
-from transforms.files import write_atomic_bytes, write_parquet_atomic
+from transforms.files import (
+    ParquetAppender,
+    fsync_file,
+    removed_on_failure,
+    sort_parquet,
+    storage_errors,
+    write_atomic_bytes,
+    write_parquet_atomic,
+)
 
 MANIFEST = "manifest.json"
 EXPIRED = "expired.json"  # written by retention in place of the batch's data files
@@ -93,11 +102,94 @@ def commit_batch(
         return final  # committed by an earlier run: batches are immutable
     staging = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
-    write_parquet_atomic(posts.cast(schema.RAW_POST), staging / "posts.parquet")
-    write_parquet_atomic(quarantine.cast(schema.QUARANTINE), staging / "quarantine.parquet")
-    write_manifest(staging, manifest)
-    os.rename(staging, final)
+    with removed_on_failure(staging), storage_errors(final):  # a full disk leaves no debris
+        write_parquet_atomic(posts.cast(schema.RAW_POST), staging / "posts.parquet")
+        write_parquet_atomic(quarantine.cast(schema.QUARANTINE), staging / "quarantine.parquet")
+        write_manifest(staging, manifest)
+        rename_into_place(staging, final)
     return final
+
+
+def rename_into_place(staging: Path, final: Path) -> None:
+    """Commit a staged batch folder. A batch id names its content, so when another run of the
+    same day committed that id meanwhile (two runs at once), its folder is this batch: keep it
+    and drop ours, instead of failing on the rename."""
+    try:
+        os.rename(staging, final)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not (final / MANIFEST).exists():
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+class StagedBatch:
+    """A batch written block by block, for a load too big to hold in memory: accepted and
+    quarantined rows are appended to the files in the hidden staging folder as they are
+    validated, and `commit` renames the folder into place. Any failure (a full disk too) removes
+    the folder, so a batch is still either committed or absent.
+
+    The quarantine comes out ordered by file and line, as a batch written at once; rows that
+    arrive out of that order (rare: invalid UTF-8 in a CSV, file names that sort unlike their
+    paths) have it sorted at the commit."""
+
+    def __init__(self, config: Config, source: str, day: dt.date, batch_id: str) -> None:
+        self.final = batch_dir(config, source, day, batch_id)
+        self.folder = self.final.with_name(f".{self.final.name}.{os.getpid()}.tmp")
+        self.scratch = self.folder / "scratch"  # the loader's working files, gone at the commit
+        self._last: tuple[str, int] = ("", -1)  # (file, line) of the last quarantined row
+        self._in_order = True
+
+    def __enter__(self) -> StagedBatch:
+        with removed_on_failure(self.folder), storage_errors(self.final):
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.scratch.mkdir(parents=True)
+            self.posts = ParquetAppender(self.folder / "posts.parquet", schema.RAW_POST)
+            self.quarantine = ParquetAppender(self.folder / "quarantine.parquet", schema.QUARANTINE)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Committed: the folder is gone already. Otherwise nothing of it may stay behind.
+        self.posts.close(quietly=True)
+        self.quarantine.close(quietly=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def add(self, posts: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+        """Append a block's accepted rows, and its quarantined rows (of one file, by line)."""
+        self.posts.write(posts)
+        if quarantine.height:
+            first = (quarantine["file"][0], quarantine["line_number"][0])
+            self._in_order = self._in_order and first >= self._last
+            self._last = max(self._last, (quarantine["file"][-1], quarantine["line_number"][-1]))
+            self.quarantine.write(quarantine)
+
+    def mark(self) -> tuple[int, int, tuple[str, int], bool]:
+        return self.posts.rows, self.quarantine.rows, self._last, self._in_order
+
+    def rollback(self, mark: tuple[int, int, tuple[str, int], bool]) -> None:
+        """Drop the rows added since `mark` (a delivery that turned out to be unreadable)."""
+        posts, quarantined, self._last, self._in_order = mark
+        self.posts.truncate(posts)
+        self.quarantine.truncate(quarantined)
+
+    def commit(self, manifest: Manifest) -> Path:
+        """Complete the files, write the manifest, and rename the folder into place."""
+        check_accounting(manifest)
+        counts = (manifest.rows_accepted, manifest.rows_quarantined)
+        if counts != (self.posts.rows, self.quarantine.rows):
+            raise RuntimeError(f"batch {manifest.batch_id}: manifest counts differ from its files")
+        with storage_errors(self.final):
+            self.posts.close()
+            self.quarantine.close()
+            if not self._in_order:
+                sort_parquet(self.quarantine.path, ["file", "line_number"])
+            shutil.rmtree(self.scratch)
+            if self.final.exists():
+                return self.final  # committed by an earlier run: batches are immutable
+            fsync_file(self.posts.path)
+            fsync_file(self.quarantine.path)
+            write_manifest(self.folder, manifest)
+            rename_into_place(self.folder, self.final)
+        return self.final
 
 
 def check_accounting(manifest: Manifest) -> None:

@@ -69,11 +69,17 @@ def stage_counts(config: Config) -> dict[str, int]:
 
 
 def mart_previews(config: Config) -> dict[str, pl.DataFrame]:
+    """The preview of each published mart (the triage queue from the restricted file)."""
+    from transforms.publish import RESTRICTED_FILE, RESTRICTED_ONLY
+
     out = {}
-    with duckdb.connect(str(zones.published_warehouse(config)), read_only=True) as con:
-        tables = {r[0] for r in con.execute("show tables").fetchall()}
-        for name, sql in MART_PREVIEWS.items():
-            if name in tables:
+    bi = zones.published_warehouse(config)
+    for name, sql in MART_PREVIEWS.items():
+        path = bi.parent / RESTRICTED_FILE if name in RESTRICTED_ONLY else bi
+        if not path.exists():
+            continue
+        with duckdb.connect(str(path), read_only=True) as con:
+            if name in {r[0] for r in con.execute("show tables").fetchall()}:
                 out[name] = con.sql(sql).pl()
     return out
 
@@ -100,7 +106,12 @@ def print_summary(config: Config) -> None:
         for name, frame in mart_previews(config).items():
             print(f"\n{name} (top lines)")
             print(frame)
-    print(f"\nPublished warehouse (read-only, for BI tools): {zones.published_warehouse(config)}")
+    from transforms.publish import RESTRICTED_FILE
+
+    published = zones.published_warehouse(config)
+    print(f"\nPublished warehouse (read-only, for BI tools; authors pseudonymized): {published}")
+    restricted = published.parent / RESTRICTED_FILE
+    print(f"Restricted marts (triage queue, named influencers): {restricted}")
     print(f"Dashboard: {zones.dashboard_file(config)}")
     data_docs = zones.quality_dir(config) / DATA_DOCS_INDEX
     print(f"Data quality (Great Expectations Data Docs): {data_docs}")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms import csv_cells
 from transforms.errors import ListenerError
+from transforms.files import write_atomic_bytes, write_parquet_atomic
 
 
 class TableFormatError(ListenerError):
@@ -23,7 +25,8 @@ def _kind(path: Path) -> str:
 
 
 def read_table(path: Path) -> pl.DataFrame:
-    """A table by file extension; CSV columns are read as text (no type guessing)."""
+    """A table by file extension; CSV columns are read as text (no type guessing), with the
+    quotes Listener adds against spreadsheet formulas taken off (transforms/csv_cells.py)."""
     kind = _kind(path)
     if not path.exists():
         raise TableFormatError(f"{path}: file not found")
@@ -31,15 +34,15 @@ def read_table(path: Path) -> pl.DataFrame:
         return pl.read_parquet(path)
     if kind == "jsonl":
         return pl.read_ndjson(path)
-    return pl.read_csv(path, infer_schema=False)
+    return csv_cells.read_csv(path)  # the quotes Listener adds against formulas come off
 
 
 def write_table(frame: pl.DataFrame, path: Path) -> None:
+    """Write by file extension, atomically; a CSV is made safe to open in a spreadsheet."""
     kind = _kind(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "parquet":
-        frame.write_parquet(path)
+        write_parquet_atomic(frame, path)
     elif kind == "jsonl":
-        frame.write_ndjson(path)
+        write_atomic_bytes(frame.write_ndjson().encode(), path)
     else:
-        frame.write_csv(path)
+        csv_cells.write_csv(frame, path)

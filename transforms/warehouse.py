@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,8 @@ import polars as pl
 from transforms import raw_zone, zones
 from transforms.config import FUNNEL_TABLES, PROJECT_ROOT, Config
 from transforms.errors import GateStopped
-from transforms.files import replace_file_atomic, write_atomic_bytes
+from transforms.failpoints import failpoint
+from transforms.files import write_atomic_bytes
 from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql, sql_type
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -257,6 +257,7 @@ def load_day(config: Config, day: dt.date) -> dict[str, int]:
         pending = pending_day(con, incoming, day)
         for table, (files, join) in from_parquet.items():
             counts[table] = _replace_day_from_parquet(con, table, files, day, join)
+        failpoint("load:posts-inserted")  # a kill here must leave the day as it was
         for table, frame in small.items():
             counts[table] = _replace_day(con, table, frame, day)
         _replace_day(con, "pending_days", pending, day)
@@ -351,17 +352,31 @@ def release_dbt_duckdb() -> None:
 def build_marts(config: Config, full_refresh: bool = False) -> DbtResult:
     """`dbt build`: models and their data tests. A failure records the stopped build in the
     quarantine ledger (the published marts stay as they were) and raises. `full_refresh`
-    rebuilds incremental marts from every row (after rows were deleted, e.g. an erasure)."""
+    rebuilds incremental marts from every row (after rows were deleted, e.g. an erasure).
+
+    Otherwise the incremental models rewrite only what the loads since the last build changed
+    (dbt_project/macros/changed_rows.sql), which assumes the marts are what that build left. So
+    the build is a full refresh when the previous one did not finish (it failed or was killed,
+    or predates this bookkeeping) or the marts gate stopped the marts it built since."""
     from transforms import batch_quarantine
 
     days = pending_days(config)
     run = f"through-{max(days)}" if days else "rebuild"
-    record_build_start(config)
+    previous_finished = record_build_start(config)
+    gate_stopped = any(  # the marts gate's checkpoint (transforms/mart_gate.py SUITE)
+        r.is_open and r.scope == "load" and r.checkpoint == "marts"
+        for r in batch_quarantine.records(config)
+    )
+    full_refresh = full_refresh or not previous_finished or gate_stopped
     # Unit tests check the SQL against fixed inputs: they run in CI (tests/dbt_project), not on
     # every load, where they would only repeat the same answer (dbt's own advice).
     flags = ["--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
+    failpoint("build:started")  # with @N: killed while dbt builds
     result = run_dbt(config, "build", flags)
     if result.success:
+        state_file = build_state_file(config)
+        state = {**json.loads(state_file.read_text()), "finished": True}
+        write_atomic_bytes(json.dumps(state).encode(), state_file)
         batch_quarantine.resolve_loads(config, DBT_CHECKPOINT)
         return result
     batch_quarantine.record_stopped_load(
@@ -387,13 +402,17 @@ def build_state_file(config: Config) -> Path:
     return zones.warehouse_file(config).with_name("last_build.json")
 
 
-def record_build_start(config: Config) -> None:
+def record_build_start(config: Config) -> bool:
     """Note the newest load a build starts from: the publication after it clears only the loads
-    up to there (a day loaded while dbt ran stays pending for the next build)."""
+    up to there (a day loaded while dbt ran stays pending for the next build). The build is not
+    finished until build_marts says so. Returns whether the previous build finished."""
+    state_file = build_state_file(config)
+    previous = json.loads(state_file.read_text()) if state_file.exists() else {}
     with connect(config) as con:
         (newest,) = con.execute(f"select max(loaded_at) from {RAW_SCHEMA}.pending_days").fetchone()
-    state = {"pending_loaded_through": newest.isoformat() if newest else None}
-    write_atomic_bytes(json.dumps(state).encode(), build_state_file(config))
+    state = {"pending_loaded_through": newest.isoformat() if newest else None, "finished": False}
+    write_atomic_bytes(json.dumps(state).encode(), state_file)
+    return previous.get("finished") is True
 
 
 def clear_pending_days(config: Config) -> None:
@@ -428,99 +447,3 @@ def generate_docs(config: Config) -> Path:
     if not result.success:
         raise DbtBuildError(f"dbt docs generate failed: {result.failures}\nlog: {result.log_path}")
     return config.data_dir / "dbt" / "target" / "static_index.html"
-
-
-def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    """The tables dbt materialized in the marts schema of an attached database."""
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_catalog = ? "
-        "and table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-        [catalog, MARTS_SCHEMA],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """The dbt descriptions of a mart and its columns (persist_docs), onto its published copy."""
-    (comment,) = con.execute(
-        "select comment from duckdb_tables() where database_name = 'wh' and schema_name = ? "
-        "and table_name = ?",
-        [MARTS_SCHEMA, table],
-    ).fetchone()
-    if comment:
-        con.execute(f"comment on table main.{table} is {_quoted(comment)}")
-    columns = con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'wh' "
-        "and schema_name = ? and table_name = ? and comment is not null",
-        [MARTS_SCHEMA, table],
-    ).fetchall()
-    for column, text in columns:
-        con.execute(f'comment on column main.{table}."{column}" is {_quoted(text)}')
-
-
-def export_parquet(published: Path, folder: Path) -> None:
-    """One Parquet file per published mart (`<folder>/<table>.parquet`), for tools that read
-    Parquet but not DuckDB. The set is written next to the old one and swapped in with two
-    renames, so a reader never finds a folder with some tables old and some new."""
-    building = folder.with_name(f".{folder.name}.building")
-    shutil.rmtree(building, ignore_errors=True)
-    building.mkdir(parents=True)
-    with duckdb.connect(str(published), read_only=True) as con:
-        con.execute("set preserve_insertion_order = false")
-        tables = con.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() "
-            "order by table_name"
-        ).fetchall()
-        for (table,) in tables:
-            con.execute(
-                f"copy main.{table} to '{building / table}.parquet' (format parquet, "
-                "compression zstd)"
-            )
-    retired = folder.with_name(f".{folder.name}.old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if folder.exists():
-        folder.rename(retired)
-    building.rename(folder)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def publish(config: Config) -> dict[str, int]:
-    """Copy the marts into a new DuckDB file, then atomically replace the published one.
-
-    BI tools open the published file read-only; they never hold the pipeline's working file, and
-    they see the old marts or the new ones, never a half-built mix.
-    """
-    target = zones.published_warehouse(config)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.building")
-    tmp.unlink(missing_ok=True)
-    counts: dict[str, int] = {}
-    with duckdb.connect(str(tmp)) as out:
-        out.execute("set preserve_insertion_order = false")  # copies tables in parallel
-        out.execute(f"attach '{zones.warehouse_file(config)}' as wh (read_only)")
-        for table in mart_tables(out, catalog="wh"):
-            out.execute(f"create table main.{table} as select * from wh.{MARTS_SCHEMA}.{table}")
-            copy_comments(out, table)
-            counts[table] = out.execute(f"select count(*) from main.{table}").fetchone()[0]
-        out.execute("detach wh")
-        out.execute("checkpoint")
-    replace_file_atomic(tmp, target)
-    export_parquet(target, target.with_name("parquet"))
-    write_atomic_bytes(
-        json.dumps({"tables": counts}, indent=2, sort_keys=True).encode(),
-        target.with_name("published.json"),
-    )
-    # Kept until now, so that a build whose gate failed is redone from the same days.
-    clear_pending_days(config)
-    return counts
-
-
-def query_published(config: Config, sql: str) -> pl.DataFrame:
-    """Read from the published marts (read-only), as a BI tool would."""
-    path: Path = zones.published_warehouse(config)
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.sql(sql).pl()

@@ -61,8 +61,9 @@ RAW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None]] = {
         "day",
     ),
     # Days loaded since the marts were last published, with the earliest day any of their posts
-    # was first seen (a re-observed old post changes that old day's marts). Incremental marts
-    # rebuild from there (dbt_project/macros/incremental_lookback.sql); a publication empties it.
+    # was first seen. A build recomputes the posts with rows on these days and the posts a
+    # re-loaded day dropped (dbt_project/models/staging/stg_listener__post_changes.sql); a
+    # publication empties it.
     "pending_days": (
         {
             "day": pl.Date(),

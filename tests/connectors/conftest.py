@@ -11,7 +11,7 @@ from transforms.connectors.sample_server import SampleApiServer
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 DAY = timedelta(days=1)
-SECRET = "sk-live-Zq8v3SECRETtoken"
+SECRET = "fake-token-Zq8v3"
 PLATFORMS = ("x", "reddit", "youtube")
 KINDS = {
     "x": ("x_recent_search", "acme OR @acme"),

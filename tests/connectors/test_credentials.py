@@ -26,14 +26,14 @@ def test_plain_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_airflow_conn_json_wins_over_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_X_API", '{"conn_type": "http", "password": "json-token"}')
+    monkeypatch.setenv("AIRFLOW_CONN_X_API", '{"conn_type": "http", "password": "fake-json-token"}')
     monkeypatch.setenv(ENV, "env-token")
-    assert resolve_secret(CONN, ENV) == "json-token"
+    assert resolve_secret(CONN, ENV) == "fake-json-token"
 
 
 def test_airflow_conn_uri(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_X_API", "http://:tok%2Fen%3D%3D@api.x.com")
-    assert resolve_secret(CONN, ENV) == "tok/en=="  # URI-encoded, as Airflow writes them
+    monkeypatch.setenv("AIRFLOW_CONN_X_API", "http://:fake%2Ftok%3D%3D@api.x.com")
+    assert resolve_secret(CONN, ENV) == "fake/tok=="  # URI-encoded, as Airflow writes them
 
 
 def test_a_connection_without_password_falls_through(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,11 +62,11 @@ def test_inside_airflow_the_connection_comes_from_basehook(monkeypatch: pytest.M
 
     def get_connection(conn_id: str) -> object:
         asked.append(conn_id)
-        return types.SimpleNamespace(password="hook-token")
+        return types.SimpleNamespace(password="fake-hook-token")
 
     monkeypatch.setitem(sys.modules, "airflow.sdk", fake_airflow(get_connection))
     monkeypatch.setenv(ENV, "env-token")
-    assert resolve_secret(CONN, ENV) == "hook-token" and asked == [CONN]
+    assert resolve_secret(CONN, ENV) == "fake-hook-token" and asked == [CONN]
 
 
 def test_an_airflow_failure_is_tolerated(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,5 +74,5 @@ def test_an_airflow_failure_is_tolerated(monkeypatch: pytest.MonkeyPatch) -> Non
         raise RuntimeError(f"The conn_id `{conn_id}` isn't defined")
 
     monkeypatch.setitem(sys.modules, "airflow.sdk", fake_airflow(get_connection))
-    monkeypatch.setenv("AIRFLOW_CONN_X_API", '{"password": "json-token"}')
-    assert resolve_secret(CONN, ENV) == "json-token"
+    monkeypatch.setenv("AIRFLOW_CONN_X_API", '{"password": "fake-json-token"}')
+    assert resolve_secret(CONN, ENV) == "fake-json-token"

@@ -160,7 +160,7 @@ def test_secrets_stay_out_of_errors_and_logs(
 ) -> None:
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.INFO, logger="httpx")  # whatever level an earlier import gave it
-    key, token = "AIzaSyD-secret-key-123", "tok-very-secret"
+    key, token = "fake-api-key-123", "tok-very-secret"
     body = f'{{"error": "bad key {key} for token {token}"}}'
     client, _ = scripted(httpx.Response(500, text=body), httpx.Response(400, text=body))
     with pytest.raises(ApiError) as caught:

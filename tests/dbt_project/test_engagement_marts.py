@@ -8,8 +8,9 @@ account. Every value below is worked out by hand in the comments.
 Three dbt invocations for the module (about a minute here):
 1. `dbt build` of days 1-3; a copy of the warehouse right after it is what the value tests read.
 2. Day 4 lands (a new post and its reply), a day-3 post is seen again with more engagement and
-   posts dated days 3 and 2 arrive late; `dbt build` again: post_engagement runs incrementally and
-   rebuilds only its lookback (1 day here: days >= 2, day 1 stays as built).
+   posts dated days 3 and 2 arrive late (rows the loader did not record as a pending day: the
+   build finds them by their loaded_at); `dbt build` again: post_engagement runs incrementally and
+   rewrites only the posts those rows belong to (day 1 stays as built).
 3. `dbt build --full-refresh` of a copy of that same warehouse: post_engagement must hold exactly
    the rows the incremental run left.
 """
@@ -26,7 +27,7 @@ from dbt_helpers import DbtRun, create_raw_warehouse, insert_raw_rows, query, ru
 
 D1, D2, D3, D4 = (date(2026, 10, d) for d in (1, 2, 3, 4))  # Thursday .. Sunday
 SELECT = ["--select", "+path:models/marts/engagement"]
-# A short lookback so the incremental run leaves day 1 alone (days >= newest day held - 1).
+# A late post counts on the day it was written, at most 1 day before it was first seen.
 DBT_VARS = {
     "incremental_lookback_days": 1,
     "business_hours_start": 9,
@@ -309,7 +310,7 @@ DAY_4_POSTS = [
         ),
         ["nimbus"],
     ),
-    # ... and one of day 2: still inside the 1-day lookback (days >= 3 - 1), not the newest day
+    # ... and one of day 2, a day the first build did not rewrite
     (
         _post(
             "c17",
@@ -617,13 +618,14 @@ def test_incremental_run_equals_full_refresh(runs):
 
 
 def test_second_run_was_incremental(runs):
-    _, incremental, work_dir = runs["incremental"]
+    warehouse, incremental, work_dir = runs["incremental"]
     assert incremental.statuses["post_engagement"] == "success"
     model_dir = Path("listener", "models", "marts", "engagement")
     run_sql = (work_dir / "target" / "run" / model_dir / "post_engagement.sql").read_text()
-    # delete+insert of the rebuilt days ...
+    # the changed posts' rows deleted and inserted again ...
     assert "delete from" in run_sql and "insert into" in run_sql
-    # ... which the lookback picked from the table as it stood: days >= its newest day - 1
     compiled = (work_dir / "target" / "compiled" / model_dir / "post_engagement.sql").read_text()
-    assert "where day >= (" in compiled and "cast(-1 as bigint)" in compiled
-    assert 'from "listener"."marts"."post_engagement"' in compiled
+    assert '"staging"."stg_listener__post_changes"' in compiled
+    # ... which are the posts of the rows loaded since the first build, and only those
+    changed = query(warehouse, "select post_id from staging.stg_listener__post_changes")
+    assert {r["post_id"] for r in changed} == {"x:c15", "x:r15", "x:c8", "x:c16", "x:c17"}

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from .conftest import ENV_EXAMPLE
+from .conftest import COMPOSE_FILE, ENV_EXAMPLE
 
 AIRFLOW_SERVICES = {
     "airflow-init",
@@ -167,6 +167,27 @@ def root_user_problems(services: dict[str, dict[str, Any]]) -> list[str]:
         uid = without_references(user).split(":")[0]
         if not user or uid in ("0", "root") or re.search(r":-0?(:|\}|$)", user):
             problems.append(f"{name}: runs as root or as the image default ({user!r})")
+    return problems
+
+
+def ui_login_problems(services: dict[str, dict[str, Any]]) -> list[str]:
+    """The UI and REST API ask for a login: FAB's users (the admin airflow-init creates from
+    .env), no role for anonymous visitors, no switch that makes everyone an admin."""
+    problems = []
+    for name in sorted(AIRFLOW_SERVICES & services.keys()):
+        env = env_of(services[name])
+        manager = env.get("AIRFLOW__CORE__AUTH_MANAGER", "")
+        if not manager.endswith(".FabAuthManager"):
+            problems.append(f"{name}: auth manager {manager or '(default)'} is not FAB's login")
+        if env.get("AIRFLOW__FAB__AUTH_ROLE_PUBLIC"):
+            problems.append(f"{name}: AIRFLOW__FAB__AUTH_ROLE_PUBLIC gives anonymous users a role")
+        if env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "").lower() in ("true", "1"):
+            problems.append(f"{name}: every visitor is an admin")
+        backends = env.get("AIRFLOW__FAB__AUTH_BACKENDS", "") + env.get(
+            "AIRFLOW__API__AUTH_BACKENDS", ""
+        )
+        if "backend.default" in backends:
+            problems.append(f"{name}: an API auth backend lets every request in")
     return problems
 
 
@@ -328,6 +349,17 @@ def test_airflow_runs_as_a_non_root_user(services):
     assert root_user_problems(services) == []
 
 
+def test_the_ui_asks_for_a_login(services):
+    assert ui_login_problems(services) == []
+
+
+def test_the_admin_password_is_required_and_generated(services):
+    # No default: compose refuses to start without it, and `make compose-env` generates it
+    # (tests/deploy/test_compose_env.py), so nobody has to invent one.
+    assert REQUIRED_REFERENCE.fullmatch(env_of(services["airflow-init"])["AIRFLOW_ADMIN_PASSWORD"])
+    assert "make compose-env" in COMPOSE_FILE.read_text()
+
+
 def test_admin_user_comes_from_env_and_only_init_sees_the_password(services):
     env = env_of(services["airflow-init"])
     assert REQUIRED_REFERENCE.fullmatch(env["AIRFLOW_ADMIN_USERNAME"])
@@ -379,15 +411,17 @@ class TestTheChecksBite:
         return json.loads(json.dumps(services))
 
     def test_literal_admin_password(self, bad, services):
-        bad["airflow-init"]["environment"]["AIRFLOW_ADMIN_PASSWORD"] = "admin"
+        bad["airflow-init"]["environment"]["AIRFLOW_ADMIN_PASSWORD"] = "fake-literal"
         assert self.new_problems(secret_problems, bad, services) == [
             "airflow-init: AIRFLOW_ADMIN_PASSWORD must be a required ${VAR:?...} reference"
         ]
 
     def test_literal_fernet_key_and_password_in_url(self, bad, services):
         env = bad["airflow-scheduler"]["environment"]
-        env["AIRFLOW__CORE__FERNET_KEY"] = "Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyMTI="
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = "postgresql://airflow:airflow@postgres/airflow"
+        env["AIRFLOW__CORE__FERNET_KEY"] = "fake-literal-fernet-key"
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+            "postgresql://airflow:fake-literal@postgres/airflow"
+        )
         assert len(self.new_problems(secret_problems, bad, services)) == 2
 
     def test_list_form_environment(self, bad, services):
@@ -427,6 +461,23 @@ class TestTheChecksBite:
             {"target": 5432, "published": 5432, "host_ip": "127.0.0.1"},
         ]
         assert published_port_problems(bad) == []
+
+    @pytest.mark.parametrize(
+        "variable, value",
+        [
+            ("AIRFLOW__CORE__AUTH_MANAGER", "airflow.api_fastapi.auth.managers.simple."
+             "simple_auth_manager.SimpleAuthManager"),
+            ("AIRFLOW__FAB__AUTH_ROLE_PUBLIC", "Admin"),
+            ("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "True"),
+            ("AIRFLOW__API__AUTH_BACKENDS", "airflow.api.auth.backend.default"),
+        ],
+    )  # fmt: skip
+    def test_ui_without_login(self, bad, services, variable, value):
+        bad["airflow-apiserver"]["environment"] = {
+            **bad["airflow-apiserver"]["environment"],
+            variable: value,
+        }
+        assert self.new_problems(ui_login_problems, bad, services)
 
     def test_host_network(self, bad, services):
         bad["redis"]["network_mode"] = "host"

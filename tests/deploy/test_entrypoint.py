@@ -52,7 +52,7 @@ def run(tmp_path: Path):
 
 ADMIN = {
     "AIRFLOW_ADMIN_USERNAME": "ops",
-    "AIRFLOW_ADMIN_PASSWORD": "s3cret-value",
+    "AIRFLOW_ADMIN_PASSWORD": "fake-admin-password",
     "AIRFLOW_ADMIN_EMAIL": "ops@example.org",
 }
 
@@ -99,12 +99,12 @@ def test_init_migrates_then_creates_and_syncs_the_admin(run, tmp_path):
     assert result.returncode == 0, result.stderr
     assert calls[0] == "version"
     assert calls[1] == "db migrate"
-    assert calls[2].startswith("users create --username ops --password s3cret-value")
+    assert calls[2].startswith("users create --username ops --password fake-admin-password")
     assert "--role Admin" in calls[2]
-    assert calls[3] == "users reset-password --username ops --password s3cret-value"
+    assert calls[3] == "users reset-password --username ops --password fake-admin-password"
     assert (tmp_path / "airflow" / "logs").is_dir()
     assert (tmp_path / "data").is_dir()
-    assert "s3cret-value" not in result.stdout + result.stderr
+    assert "fake-admin-password" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("missing", sorted(ADMIN))

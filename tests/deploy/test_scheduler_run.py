@@ -192,7 +192,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "LISTENER_SAMPLE_API_URL": sample_url,
             # The x source's token, as the Airflow connection the config names (any token
             # passes the sample API).
-            "AIRFLOW_CONN_LISTENER_X": json.dumps({"conn_type": "http", "password": "sample"}),
+            "AIRFLOW_CONN_LISTENER_X": json.dumps(
+                {"conn_type": "http", "password": "fake-sample-token"}
+            ),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "GX_ANALYTICS_ENABLED": "False",
         }

@@ -49,3 +49,16 @@ def test_streamed_batches_equal_one_piece(raw_day, monkeypatch):
 def test_a_day_without_raw_batches_is_empty_not_an_error(config):
     assert clean_day(config, DAY) == {"posts": 0, "brand_matches": 0}
     assert pl.read_parquet(clean_partition(config, DAY) / "posts.parquet").height == 0
+
+
+def test_a_day_whose_batches_hold_no_rows_is_empty_not_an_error(config):
+    # An empty export, or one whose every row was quarantined, commits a batch of no posts.
+    folder = config.data_dir / "landing" / "reddit"
+    folder.mkdir(parents=True)
+    (folder / f"{DAY}.jsonl").write_text("{not json\n")
+    (config.data_dir / "landing" / "reviews").mkdir(parents=True)
+    (config.data_dir / "landing" / "reviews" / f"{DAY}.csv").write_text("id,text\n")
+    for name in ("reddit", "reviews"):
+        assert extract_source_day(config, config.source(name), DAY).rows_accepted == 0
+    assert clean_day(config, DAY) == {"posts": 0, "brand_matches": 0}
+    assert pl.read_parquet(clean_partition(config, DAY) / "posts.parquet").height == 0

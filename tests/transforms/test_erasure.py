@@ -400,7 +400,7 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
     malformed line of theirs: nothing of theirs remains in any file or table (working and
     published warehouse included), other rows do, the marts build, and neither a re-run of a
     loaded day nor the first load of the third day brings them back."""
-    from transforms import classify, pipeline, warehouse
+    from transforms import classify, pipeline, publish, warehouse
     from transforms.config import load_config
     from transforms.generate import generate_sample
     from transforms.label_queue import classified_posts
@@ -430,7 +430,7 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
     for day in days[:2]:
         ingest(day)
     assert warehouse.run_dbt(config, "run").success  # models only: the tests run after erasure
-    warehouse.publish(config)
+    publish.publish(config)
     labels = config.data_dir / config.retraining.labels_dir
     labels.mkdir()
     queue = classified_posts(config).select("post_id", pl.col("text_clean").alias("text")).collect()
@@ -444,13 +444,22 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
         ).pl()
     mine = posts.filter(pl.col("author_id") == author)
     reposts = posts.filter(pl.col("repost_of_post_id").is_in(mine["post_id"].implode()))
+    # What BI tools know them by: their pseudonym in the published marts.
+    alias = publish.pseudonym(publish.pseudonym_key(config), source.platform_name, author)
+    assert (
+        publish.query_published(
+            config, f"select count(*) n from post_engagement where author_pseudonym = '{alias}'"
+        )["n"][0]
+        > 0
+    )
     needles = Needles(
         tokens=frozenset({author, chosen["handle"].lstrip("@"), *generated["id"], extra["id"],
-                          *mine["post_id"], *mine["native_id"], *reposts["native_id"]}),
+                          *mine["post_id"], *mine["native_id"], *reposts["native_id"], alias}),
         texts=frozenset({*generated["text"], extra["text"], *mine["text"], *mine["text_clean"]}),
     )  # fmt: skip
     before = traces(config.data_dir, needles)
-    places = ["listener.duckdb: raw.posts", "listener.duckdb: main.", f"landing/{source.name}",
+    places = ["listener.duckdb: raw.posts", "listener.duckdb: main.",
+              "listener_restricted.duckdb: main.", f"landing/{source.name}",
               f"raw/source={source.name}", "clean/day=", "labels/", "ground_truth/"]  # fmt: skip
     for place in places:
         assert any(f.startswith(place) for f in before), (place, before)
@@ -469,7 +478,7 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
     assert traces(config.data_dir, needles) == []
     with duckdb.connect(str(zones.warehouse_file(config)), read_only=True) as con:
         assert con.execute("select count(*) from raw.posts").fetchone()[0] == others_before
-    assert warehouse.query_published(config, "select count(*) n from share_of_voice")["n"][0] > 0
+    assert publish.query_published(config, "select count(*) n from share_of_voice")["n"][0] > 0
     counts = stage_counts(config)
     erased = report.removed["raw_post_rows"] + report.removed["raw_quarantine_rows"]
     assert counts["erased on request"] == erased
@@ -526,3 +535,28 @@ def test_an_expired_day_is_erased_from_the_warehouse_and_its_manifest(config):
         audit = con.execute("select rows_accepted, rows_erased from raw.load_audit").fetchall()
         authors = con.execute("select author_id from raw.posts order by 1").fetchall()
     assert audit == [(2, 1)] and authors == [("a0",), ("a2",)]
+
+
+def test_the_csv_rewrite_reads_past_a_huge_field_and_a_stray_carriage_return():
+    """The erasure reads a delivered CSV as the extractor does: a 200 KB field and a record the
+    csv module refuses do not end the file, so the author's rows after them are still found;
+    every other record keeps its bytes."""
+    from transforms.config import CsvOptions
+    from transforms.erasure.deliveries import rewrite_csv
+    from transforms.erasure.subject import Subject
+
+    huge = "x" * 200_000
+    data = (
+        "id,author_id,text\n"
+        f"1,someone,{huge}\n"
+        "2,someone,bare\rreturn\n"
+        f"3,{AUTHOR},mine after both\n"
+        '4,someone,"quoted, kept"\n'
+    ).encode()
+
+    def judge(record, raw: str):
+        return "drop" if (record or {}).get("author_id") == AUTHOR or AUTHOR in raw else "keep"
+
+    result = rewrite_csv(data, CsvOptions(), judge, Subject(author_id=AUTHOR, platform=None))
+    assert result.dropped == 1
+    assert result.data == data.replace(f"3,{AUTHOR},mine after both\n".encode(), b"")

@@ -1,6 +1,7 @@
 import datetime as dt
 import gzip
 import json
+import shutil
 import uuid
 
 import polars as pl
@@ -314,3 +315,38 @@ def test_the_fast_jsonl_reader_reads_what_the_line_reader_reads(records):
     if records:
         assert fast is not None
         assert fast.equals(slow.select(fast.columns))
+
+
+def test_a_batch_another_run_committed_meanwhile_is_kept(config, monkeypatch):
+    """Two runs of a day at once stage the same batch (its id names its content); the one that
+    renames it into place second finds it committed, keeps it and leaves no staging behind."""
+    source = land(config, "reddit", [json.dumps(post(i)) for i in range(5)])
+    write_manifest = raw_zone.write_manifest
+
+    def other_run_commits_first(folder, manifest):
+        write_manifest(folder, manifest)  # ours is complete; the other run renames its copy first
+        shutil.copytree(folder, folder.with_name(f"batch={manifest.batch_id}"))
+
+    monkeypatch.setattr(raw_zone, "write_manifest", other_run_commits_first)
+    report = extract_source_day(config, source, DAY)
+
+    partition = zones.raw_partition(config, "reddit", DAY)
+    assert [p.name for p in partition.iterdir()] == [f"batch={report.batch_id}"]
+    posts, _, manifest = read_batch(config, "reddit", report.batch_id)
+    assert posts.height == manifest["rows_accepted"] == 5
+
+
+def test_counts_over_the_plausible_maximum_are_quarantined(config):
+    # 2**63 - 1 likes once loaded, and the marts' likes + shares + comments overflowed in dbt.
+    lines = [
+        json.dumps(post(1, likes=10**12, impressions=10**12)),
+        json.dumps(post(2, likes=2**63 - 1)),
+        json.dumps(post(3, author_followers=10**12 + 1)),
+    ]
+    report = extract_source_day(config, land(config, "reddit", lines), DAY)
+    posts, quarantine, _ = read_batch(config, "reddit", report.batch_id)
+    assert posts["likes"].to_list() == [10**12]
+    assert quarantine["reason"].to_list() == [
+        "likes is over 1,000,000,000,000",
+        "author_followers is over 1,000,000,000,000",
+    ]

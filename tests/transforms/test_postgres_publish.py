@@ -132,11 +132,11 @@ def test_the_warehouse_comes_from_the_airflow_connection(config, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_LISTENER_WAREHOUSE", raising=False)
     assert warehouse_connection(config) is None
     monkeypatch.setenv(
-        "AIRFLOW_CONN_LISTENER_WAREHOUSE", "postgresql://listener:s%40cret@warehouse:5433/bi"
+        "AIRFLOW_CONN_LISTENER_WAREHOUSE", "postgresql://listener:fake%40pw@warehouse:5433/bi"
     )
     settings = warehouse_connection(config)
     assert (settings.host, settings.port, settings.user, settings.password, settings.database) == (
-        "warehouse", 5433, "listener", "s@cret", "bi",
+        "warehouse", 5433, "listener", "fake@pw", "bi",
     )  # fmt: skip
 
 

@@ -56,11 +56,11 @@ def test_smtp_connection_from_the_environment(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_LISTENER_SMTP", raising=False)
     assert smtp_server("listener_smtp") is None
     monkeypatch.setenv(
-        "AIRFLOW_CONN_LISTENER_SMTP", "smtp://mailer:s%3Acret@smtp.example.com:587?starttls=true"
+        "AIRFLOW_CONN_LISTENER_SMTP", "smtp://mailer:fake%3Apw@smtp.example.com:587?starttls=true"
     )
     server = smtp_server("listener_smtp")
     assert (server.host, server.port, server.login, server.password) == (
-        "smtp.example.com", 587, "mailer", "s:cret",
+        "smtp.example.com", 587, "mailer", "fake:pw",
     )  # fmt: skip
     assert server.starttls and not server.ssl
     monkeypatch.setenv("AIRFLOW_CONN_LISTENER_SMTP", '{"host": "smtp.example.com", "port": 465}')

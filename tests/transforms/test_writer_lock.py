@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from transforms.writer_lock import WarehouseBusy, lock_file, warehouse_writer
+from transforms.writer_lock import WarehouseBusy, exclusive, lock_file, warehouse_writer
 
 
 def hold_in_another_process(config, seconds: float) -> subprocess.Popen:
@@ -58,3 +58,12 @@ def test_steps_may_nest_in_one_process(config):
         pass
     with warehouse_writer(config, "again", wait_seconds=0.1):  # released after the outer one
         pass
+
+
+def test_a_waiter_hears_once_who_holds_the_lock(config):
+    holder = hold_in_another_process(config, 1.5)
+    heard: list[str] = []
+    with exclusive(lock_file(config), "listener run", "the warehouse", on_wait=heard.append):
+        pass
+    holder.wait()
+    assert heard == [f"dbt build (pid {holder.pid})"]

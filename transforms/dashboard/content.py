@@ -15,7 +15,8 @@ from transforms.dashboard.kpis import Kpi, kpis
 from transforms.dashboard.periods import Periods, periods
 from transforms.dashboard.themes import Theme, top_themes
 from transforms.errors import ListenerError
-from transforms.warehouse import DBT_PROJECT_DIR, query_published
+from transforms.publish import query_published
+from transforms.warehouse import DBT_PROJECT_DIR
 
 DEFAULT_DAYS = 7  # the period of the dashboard rendered after each publication
 

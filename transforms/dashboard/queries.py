@@ -11,7 +11,7 @@ import polars as pl
 
 from transforms.config import AttributionModel, Config
 from transforms.dashboard.periods import Window
-from transforms.warehouse import query_published
+from transforms.publish import query_published
 
 
 def share_of_voice(config: Config, window: Window) -> pl.DataFrame:
@@ -101,7 +101,8 @@ def spend(config: Config, window: Window) -> float:
 
 def top_authors(config: Config, limit: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The tracked brand's advocates (most positive mentions of it) and the most influential
-    authors (author_influence's score), over all published days."""
+    authors (author_influence's score), over all published days. Named by their handles, so read
+    from the restricted publication (BI tools see author_influence pseudonymized)."""
     advocates = query_published(
         config,
         "select author_handle, platform, max_followers, tracked_brand_mentions, "
@@ -109,12 +110,14 @@ def top_authors(config: Config, limit: int) -> tuple[pl.DataFrame, pl.DataFrame]
         "where tracked_brand_positive_mentions > 0 "
         "order by tracked_brand_positive_mentions desc, tracked_brand_advocacy desc, "
         f"max_followers desc limit {int(limit)}",
+        restricted=True,
     )
     influencers = query_published(
         config,
         "select author_handle, platform, max_followers, mentions, total_engagement, "
         "influence_score from author_influence where mentions > 0 "
         f"order by influence_score desc, max_followers desc limit {int(limit)}",
+        restricted=True,
     )
     return advocates, influencers
 

@@ -16,6 +16,7 @@ import polars as pl
 
 from transforms.config import CsvOptions
 from transforms.erasure.subject import Subject
+from transforms.parse import CSV_FIELD_LIMIT
 
 Verdict = Literal["keep", "drop", "redact"]
 Judge = Callable[[dict | None, str], Verdict]
@@ -79,31 +80,32 @@ def rewrite_csv(data: bytes, options: CsvOptions, judge: Judge, subject: Subject
     header = list(options.columns) if not options.has_header else None
     out: list[bytes] = []
     dropped = redacted = consumed = 0
-    try:
-        for row in reader:
-            span, consumed = slice(consumed, reader.line_num), reader.line_num
-            if not any(cell.strip() for cell in row):
-                out += lines[span]
-                continue
-            if header is None:
-                header = [cell.strip().lstrip("\ufeff") for cell in row]
-                out += lines[span]
-                continue
-            record = dict(zip(header, row, strict=True)) if len(row) == len(header) else None
-            verdict = judge(record, "".join(decoded[span]))
-            if verdict == "drop":
-                dropped += 1
-            elif verdict == "redact" and record is not None:
-                out.append(_csv_row(subject, row, options, lines[span][-1]))
-                redacted += 1
-            else:
-                out += lines[span]
-    except csv.Error:  # an unterminated quote: the rest of the file is one unparseable record
-        rest = lines[consumed:]
-        if judge(None, "".join(decoded[consumed:])) == "drop":
+    csv.field_size_limit(CSV_FIELD_LIMIT)  # as the extractor reads it: a huge field is a field
+    while True:
+        try:
+            row: list[str] | None = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # one unparseable record (a stray CR; an unterminated quote: the rest)
+            row = None
+        span, consumed = slice(consumed, reader.line_num), reader.line_num
+        if row is not None and not any(cell.strip() for cell in row):
+            out += lines[span]
+            continue
+        if row is not None and header is None:
+            header = [cell.strip().lstrip("\ufeff") for cell in row]
+            out += lines[span]
+            continue
+        fits = row is not None and header is not None and len(row) == len(header)
+        record = dict(zip(header or [], row or [], strict=True)) if fits else None
+        verdict = judge(record, "".join(decoded[span]))
+        if verdict == "drop":
             dropped += 1
+        elif verdict == "redact" and record is not None and row is not None:
+            out.append(_csv_row(subject, row, options, lines[span][-1]))
+            redacted += 1
         else:
-            out += rest
+            out += lines[span]
     return Rewrite(b"".join(out), dropped, redacted)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms import zones
+from transforms import csv_cells, zones
 from transforms.config import Config
 from transforms.erasure.raw_batches import _rewrite_parquet
 from transforms.erasure.report import ErasureReport
@@ -83,7 +83,8 @@ def erase_labels(config: Config, subject: Subject, report: ErasureReport) -> Non
     row of a linked post gets its text redacted."""
     for path in sorted(labels_dir(config).rglob("*.csv")):
         try:
-            frame = pl.read_csv(path, infer_schema=False)
+            # Texts as they are, without the quotes written against spreadsheet formulas.
+            frame = csv_cells.read_csv(path)
         except pl.exceptions.NoDataError:
             continue
         if "text" not in frame.columns:
@@ -103,7 +104,7 @@ def erase_labels(config: Config, subject: Subject, report: ErasureReport) -> Non
             .then(pl.col("text").map_elements(subject.redact, return_dtype=pl.String))
             .otherwise(pl.col("text"))
         )
-        write_atomic_bytes(_csv_bytes(kept), path)
+        write_atomic_bytes(csv_cells.csv_bytes(kept), path)
         report.add("removed", "label_rows", gone)
         report.add("redacted", "label_rows", redacted)
 

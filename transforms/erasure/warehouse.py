@@ -159,7 +159,8 @@ def _update_audit(con, config: Config, batch_ids: list[str]) -> None:
 def marts_exist(config: Config) -> bool:
     if not zones.warehouse_file(config).exists():
         return False
-    from transforms.warehouse import connect, mart_tables
+    from transforms.publish import mart_tables
+    from transforms.warehouse import connect
 
     with connect(config) as con:
         return bool(mart_tables(con, con.execute("select current_database()").fetchone()[0]))
@@ -170,7 +171,8 @@ def rebuild_and_publish(config: Config, request_id: str, report: ErasureReport) 
     lookback), the marts gate, publication, and the dashboard drawn from the new marts."""
     from transforms.dashboard import render_dashboard
     from transforms.mart_gate import gate_marts
-    from transforms.warehouse import build_marts, publish
+    from transforms.publish import publish
+    from transforms.warehouse import build_marts
 
     with _argv_without_arguments():
         build_marts(config, full_refresh=True)

@@ -1,8 +1,23 @@
+-- A table, not a view (int_brand_mentions_joined and the tests would otherwise group every raw
+-- match again), incremental like stg_listener__posts: a build regroups the changed posts' matches
+-- (macros/changed_rows.sql).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'posts'}
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('listener', 'post_brands') }}
+
+    where {{ incremental_raw_filter() }}
 
 ),
 

@@ -1,3 +1,9 @@
+-- A view; its data tests in a `dbt build` check the changed posts' rows (meta changed_rows,
+-- macros/changed_rows.sql), so it is built after the list of changed posts:
+-- depends_on: {{ ref('stg_listener__post_changes') }}
+
+{{ config(meta={'changed_rows': 'posts'}) }}
+
 with
 
 source as (

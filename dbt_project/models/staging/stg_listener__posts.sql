@@ -1,9 +1,18 @@
 -- One row per post: its latest snapshot. A table, not a view like the other staging models:
 -- nearly every model reads it, and the de-duplication over every snapshot is the costliest step
--- of the staging layer; computed once per build, it also gives the server warehouse's planner
--- real statistics.
+-- of the staging layer; a table also gives the server warehouse's planner real statistics.
+-- Incremental: a build recomputes only the posts stg_listener__post_changes lists (from all of
+-- their raw rows, so first_seen_day and the latest snapshot stay exact) and drops those that no
+-- raw row holds any more (macros/changed_rows.sql).
 
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'posts'}
+    )
+}}
 
 with
 
@@ -11,27 +20,49 @@ source as (
 
     select * from {{ source('listener', 'posts') }}
 
+    where {{ incremental_raw_filter() }}
+
 ),
 
 -- a post seen again on a later day (a new engagement snapshot) is loaded again: keep the latest
--- snapshot's counts and classification, and the day it was first seen
-ranked as (
+-- snapshot's counts and classification, and the days it was first and last seen. Ranked on the
+-- key columns only, then joined back on (post_id, day), which the loader keeps unique (a day's
+-- latest snapshot of each post): a window over every column of every row costs several times
+-- more.
+observations as (
 
     select
-        *,
+        post_id,
+        day,
         row_number() over (
             partition by post_id
             order by observed_at desc, loaded_at desc, day desc
         ) as snapshot_rank,
-        min(day) over (partition by post_id) as first_seen_day
+        min(day) over (partition by post_id) as first_seen_day,
+        max(day) over (partition by post_id) as last_seen_day,
+        max(loaded_at) over (partition by post_id) as last_loaded_at
 
-    from source
+    from {{ source('listener', 'posts') }}
+
+    where {{ incremental_raw_filter() }}
 
 ),
 
 latest as (
 
-    select * from ranked where snapshot_rank = 1
+    select
+        source.*,
+        observations.first_seen_day,
+        observations.last_seen_day,
+        observations.last_loaded_at
+
+    from source
+
+    inner join observations
+        on source.post_id = observations.post_id
+        and source.day = observations.day
+
+    where observations.snapshot_rank = 1
 
 ),
 
@@ -100,9 +131,12 @@ renamed as (
         cast(created_at as timestamp) as created_at,
         cast(observed_at as timestamp) as observed_at,
         cast(first_seen_day as date) as first_seen_day,
+        -- the day of the last raw batch that contained the post, and the newest load of its rows
+        -- (what stg_listener__post_changes compares the next loads with)
+        cast(last_seen_day as date) as last_seen_day,
+        cast(last_loaded_at as timestamp) as last_loaded_at,
         -- the day the post counts on: the day it was written, for a post that arrives late (but at
-        -- most incremental_lookback_days late, so that incremental marts rebuild that day), else
-        -- the day it was first seen
+        -- most incremental_lookback_days late), else the day it was first seen
         cast(
             case
                 when created_at is null then first_seen_day

@@ -4,6 +4,18 @@
 -- about a brand that has an account in the data (it wrote at least one own post). A reply: an own
 -- post of that brand's account whose in_reply_to_post_id is the inbound post_id (both are
 -- `<platform>:<native id>`, so a reply is always on the post's platform), written at or after it.
+-- A table that response_times, triage_queue and the tests read. Incremental: a build recomputes
+-- the changed posts, the posts a changed reply answers (or answered), and every post about a brand
+-- that gained or lost its account (macros/changed_rows.sql, kind inbound_posts).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'inbound_posts'}
+    )
+}}
 
 with
 
@@ -17,6 +29,8 @@ mentions as (
 
     select * from {{ ref('int_brand_mentions_joined') }}
 
+    where {{ incremental_filter('inbound_posts') }}
+
 ),
 
 brands as (
@@ -25,14 +39,28 @@ brands as (
 
 ),
 
+-- the brands' own posts (read apart from `posts`, so that neither reads every column of every
+-- post: a CTE read twice is materialized whole)
+own_posts as (
+
+    select
+        post_id,
+        own_brand,
+        in_reply_to_post_id,
+        created_at
+
+    from {{ ref('stg_listener__posts') }}
+
+    where coalesce(is_own_post, false)
+        and own_brand is not null
+
+),
+
 brand_accounts as (
 
     select distinct own_brand as brand
 
-    from posts
-
-    where coalesce(is_own_post, false)
-        and own_brand is not null
+    from own_posts
 
 ),
 
@@ -44,11 +72,9 @@ replies as (
         own_brand as brand,
         created_at as replied_at
 
-    from posts
+    from own_posts
 
-    where coalesce(is_own_post, false)
-        and own_brand is not null
-        and in_reply_to_post_id is not null
+    where in_reply_to_post_id is not null
 
 ),
 

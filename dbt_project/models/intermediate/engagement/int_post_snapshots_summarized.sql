@@ -1,12 +1,24 @@
 -- One row per post that has engagement snapshots: how many there are and the first one (when it
 -- was read and the engagement it showed), so post_engagement can measure the engagement gained
--- between the first and the latest observation (velocity).
+-- between the first and the latest observation (velocity). Incremental: a build recomputes the
+-- changed posts from all of their snapshots (macros/changed_rows.sql).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'posts'}
+    )
+}}
 
 with
 
 snapshots as (
 
     select * from {{ ref('stg_listener__post_snapshots') }}
+
+    where {{ incremental_raw_filter() }}
 
 ),
 

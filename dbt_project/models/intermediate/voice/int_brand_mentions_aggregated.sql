@@ -1,12 +1,25 @@
 -- Voice per day x platform x brand, for every brand of the competitive set on every day x platform
 -- that has any voice at all (a brand nobody mentioned gets a row of zeros, so shares and trends
--- show it instead of silently dropping it).
+-- show it instead of silently dropping it). A small table the voice and sentiment marts read
+-- instead of every mention; incremental by day: a build recomputes every day a changed post
+-- counts on now or counted on before (macros/changed_rows.sql).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'days'}
+    )
+}}
 
 with
 
 mentions as (
 
     select * from {{ ref('int_brand_mentions_joined') }}
+
+    where {{ incremental_filter('days') }}
 
 ),
 

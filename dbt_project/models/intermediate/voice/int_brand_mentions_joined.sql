@@ -1,9 +1,17 @@
 -- One row per post x brand that counts as voice: a post about one of our brands that is not
 -- written by a brand account, not spam, not a duplicate/repost and not excluded for any other
 -- reason by the cleaning step. A post mentioning two brands counts once for each.
--- A table: every voice mart reads it.
+-- A table (every voice mart reads it), incremental: a build recomputes the changed posts
+-- (macros/changed_rows.sql), so a post that stopped being voice loses its rows.
 
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'posts'}
+    )
+}}
 
 with
 
@@ -11,11 +19,15 @@ posts as (
 
     select * from {{ ref('stg_listener__posts') }}
 
+    where {{ incremental_filter('staged_posts') }}
+
 ),
 
 post_brands as (
 
     select * from {{ ref('stg_listener__post_brands') }}
+
+    where {{ incremental_filter('posts') }}
 
 ),
 

@@ -1,14 +1,14 @@
 -- Engagement per post, one row per post (all posts, brand accounts' included: is_own_post and
 -- is_voice say which are which), from its latest snapshot, with reach, engagement rate and
--- velocity. Incremental: each run rebuilds the days within var('incremental_lookback_days') of
--- the newest day it holds, so late posts and newer engagement counts correct recent days.
+-- velocity. Incremental: each build rewrites the posts it changed (macros/changed_rows.sql), so
+-- late posts and newer engagement counts land however old the post is.
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='day',
-        on_schema_change='fail'
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'posts'}
     )
 }}
 
@@ -18,13 +18,15 @@ posts as (
 
     select * from {{ ref('stg_listener__posts') }}
 
-    where {{ incremental_lookback('day') }}
+    where {{ incremental_filter('staged_posts') }}
 
 ),
 
 snapshots as (
 
     select * from {{ ref('int_post_snapshots_summarized') }}
+
+    where {{ incremental_filter('posts') }}
 
 ),
 
@@ -101,7 +103,9 @@ final as (
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,
         cast(author_followers as {{ dbt.type_bigint() }}) as author_followers,
         cast(reach as {{ dbt.type_bigint() }}) as reach,
-        reach_basis,
+        -- varchar, as the contract says (PostgreSQL types a case of literals as text, which an
+        -- incremental run would take for a schema change)
+        cast(reach_basis as varchar) as reach_basis,
         cast(engagement as double precision) / nullif(reach, 0) as engagement_rate,
         observed_at,
         cast(snapshots as {{ dbt.type_bigint() }}) as snapshots,

@@ -2,13 +2,25 @@
 -- account whose intent needs a reply (var('response_intents'); int_inbound_posts_joined), with the
 -- brand's first reply, the minutes it took, whether it met var('response_target_minutes') and
 -- whether the post came in during business hours (UTC, Monday-Friday,
--- var('business_hours_start') to var('business_hours_end')).
+-- var('business_hours_start') to var('business_hours_end')). Incremental like
+-- int_inbound_posts_joined (macros/changed_rows.sql, kind inbound_posts).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'inbound_posts'}
+    )
+}}
 
 with
 
 inbound as (
 
     select * from {{ ref('int_inbound_posts_joined') }}
+
+    where {{ incremental_filter('inbound_posts') }}
 
 ),
 

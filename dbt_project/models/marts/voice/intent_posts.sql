@@ -2,14 +2,15 @@
 -- of var('theme_intents') (complaints and purchase intent by default), with its text, so an
 -- analyst reads what people complain about or want to buy. Voice means the filter of
 -- int_brand_mentions_joined (no brand account, spam, duplicate or unrelated match). No author
--- fields: the post is here for what it says, not who said it. Incremental like post_engagement.
+-- fields: the post is here for what it says, not who said it. Incremental by post, like
+-- post_engagement (macros/changed_rows.sql).
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='day',
-        on_schema_change='fail'
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'posts'}
     )
 }}
 
@@ -19,13 +20,15 @@ mentions as (
 
     select * from {{ ref('int_brand_mentions_joined') }}
 
-    where {{ incremental_lookback('day') }}
+    where {{ incremental_filter('posts') }}
 
 ),
 
 posts as (
 
     select * from {{ ref('stg_listener__posts') }}
+
+    where {{ incremental_filter('staged_posts') }}
 
 ),
 

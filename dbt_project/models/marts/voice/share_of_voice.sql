@@ -2,15 +2,15 @@
 -- stg_listener__brands). The day total across platforms is in share_of_voice_daily, weeks and
 -- months in share_of_voice_periods.
 --
--- Incremental: each run rebuilds whole days from `incremental_lookback_days` before the newest day
--- already built (late posts and newer engagement counts land in their day), and replaces them.
+-- Incremental: each build replaces the whole days its changed posts count on, now or before
+-- (late posts and newer engagement counts land in their day; macros/changed_rows.sql).
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='day',
-        on_schema_change='fail'
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'days'}
     )
 }}
 
@@ -20,7 +20,7 @@ brand_mentions as (
 
     select * from {{ ref('int_brand_mentions_aggregated') }}
 
-    where {{ incremental_lookback('day') }}
+    where {{ incremental_filter('days') }}
 
 ),
 

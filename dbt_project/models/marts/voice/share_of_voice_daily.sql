@@ -1,13 +1,13 @@
 -- Share of voice per day x brand, all platforms together: the shares are recomputed from the
 -- day's totals (not averaged over platforms), so dashboards can read the day directly.
--- Incremental in the same way as share_of_voice (whole days, with a lookback).
+-- Incremental in the same way as share_of_voice (the whole days its changed posts count on).
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='day',
-        on_schema_change='fail'
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'days'}
     )
 }}
 
@@ -17,7 +17,7 @@ brand_mentions as (
 
     select * from {{ ref('int_brand_mentions_aggregated') }}
 
-    where {{ incremental_lookback('day') }}
+    where {{ incremental_filter('days') }}
 
 ),
 

@@ -1,0 +1,386 @@
+"""Publish: the marts that passed their gates, copied for their readers, atomically.
+
+    data/published/listener.duckdb            the BI marts (read-only for BI tools)
+    data/published/parquet/<mart>.parquet     the same marts as Parquet files
+    data/published/published.json             tables, rows and fingerprints of the publication
+    data/published/restricted/listener_restricted.duckdb
+                                              the restricted marts, with authors' handles
+
+Personal data: in the BI marts an author is a pseudonym, never an id or a handle. `author_id`
+becomes `author_pseudonym`, HMAC-SHA256 of `platform:author_id` under a key from the environment
+(LISTENER_PSEUDONYM_KEY; an embedded install without it gets a random key kept in
+`data/secrets/`, never in the repository), so BI tools can still count and join authors but not
+name them; `author_handle` is left out. The marts that need to name people (the triage queue the
+care teams answer from, the influencers the dashboard names) are published as they are into the
+restricted file only, which is not exported to Parquet nor copied to the BI warehouse.
+
+Each file is built next to the published one and renamed over it, so readers see the old
+publication or the new one, never a mix. A publication starts from a copy of the previous one
+and rewrites only what changed: a mart whose fingerprint (rows and a hash of every row) is the
+same is kept, and a mart by day gets only its changed days replaced. An incremental day then
+publishes in proportion to what it changed, not to the size of the marts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from transforms import zones
+from transforms.config import Config
+from transforms.errors import ListenerError
+from transforms.failpoints import failpoint
+from transforms.files import (
+    removed_on_failure,
+    replace_file_atomic,
+    write_atomic_bytes,
+)
+
+MARTS_SCHEMA = "marts"
+KEY_ENV = "LISTENER_PSEUDONYM_KEY"
+# Marts that name people for those who must: the care teams' queue is published only into the
+# restricted file; the influencers also go there as they are (the dashboard names them), and to
+# BI tools pseudonymized like every other mart with author columns.
+RESTRICTED_ONLY = ("triage_queue",)
+RESTRICTED_MARTS = ("triage_queue", "author_influence")
+PERSONAL_COLUMNS = ("author_id", "author_handle")
+PSEUDONYM = "author_pseudonym"
+MANIFEST = "published.json"
+RESTRICTED_FILE = Path("restricted") / "listener_restricted.duckdb"
+
+
+class PublishError(ListenerError):
+    """The marts could not be published (nothing of the previous publication changed)."""
+
+
+def quoted(text: str) -> str:
+    """A SQL string literal (paths and comments may hold quotes)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- the pseudonym key -----------------------------------------------------------------------
+
+
+def pseudonym_key(config: Config) -> bytes:
+    """The key of the authors' pseudonyms: LISTENER_PSEUDONYM_KEY, or for an embedded install
+    without it a random key made once under the data directory (readable by its owner only).
+    Changing the key changes every pseudonym at the next publication."""
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV].encode()
+    path = config.data_dir / "secrets" / "pseudonym.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic_bytes(secrets.token_urlsafe(32).encode(), path)
+        path.chmod(0o600)
+    return path.read_bytes().strip()
+
+
+def key_id(key: bytes) -> str:
+    """A public name for the key (to notice a new key), from which the key cannot be found."""
+    return hashlib.sha256(b"listener-pseudonym-key:" + key).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class HmacPads:
+    """HMAC-SHA256 (RFC 2104) in SQL: sha256(outer || sha256(inner || message)). The padded
+    keys are bound as parameters, so the key never appears in SQL text, logs or files."""
+
+    inner: bytes
+    outer: bytes
+
+    @classmethod
+    def of(cls, key: bytes) -> HmacPads:
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        return cls(bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block))
+
+
+def pseudonym_sql(platform: str, author_id: str) -> str:
+    """The SQL of an author's pseudonym (two parameters: the outer, then the inner pad)."""
+    message = f"encode({platform} || ':' || {author_id})"
+    return f"left(sha256(?::blob || unhex(sha256(?::blob || {message}))), 32)"
+
+
+def pseudonym(key: bytes, platform: str, author_id: str) -> str:
+    """The same pseudonym computed in Python (tests, support answering an erasure request)."""
+    import hmac
+
+    message = f"{platform}:{author_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+# --- what a mart looks like to its readers ---------------------------------------------------
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ? order by column_index",
+        [catalog, schema, table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def bi_select(table: str, columns: list[str]) -> tuple[list[str], list[str]]:
+    """(select expressions, published column names) of a mart as BI tools see it: the author id
+    as its pseudonym, in its place, and no handle (a mart that names authors by handle only,
+    like funnel_attribution_posts, joins to post_engagement's pseudonym by post_id)."""
+    if "author_id" in columns and "platform" not in columns:
+        raise PublishError(
+            f"mart {table} has author_id but no platform: its authors cannot be pseudonymized "
+            "(ids are per platform); add the column or list the mart in RESTRICTED_ONLY"
+        )
+    select, names = [], []
+    for column in columns:
+        if column == "author_id":
+            select.append(f"{pseudonym_sql('platform', 'author_id')} as {PSEUDONYM}")
+            names.append(PSEUDONYM)
+        elif column not in PERSONAL_COLUMNS:
+            select.append(f'"{column}"')
+            names.append(column)
+    return select, names
+
+
+# --- fingerprints: what changed since the last publication ----------------------------------
+
+
+def fingerprints(
+    con: duckdb.DuckDBPyConnection, source: str, names: list[str], params: list
+) -> dict:
+    """Rows and an order-free hash of every row of a query, per day for a mart by day (a null
+    day counts as `*`: the whole mart), else as `*`."""
+    row_hash = "sum(hash(" + ", ".join(f'"{c}"' for c in names) + ")::hugeint)"
+    if "day" in names:
+        key = "coalesce(cast(day as varchar), '*')"
+        sql = f"select {key}, count(*), {row_hash} from ({source}) as m group by all"
+    else:
+        sql = f"select '*', count(*), {row_hash} from ({source}) as m"
+    rows = con.execute(sql, params).fetchall()
+    return {str(day): [n, str(digest)] for day, n, digest in rows}
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """The tables dbt materialized in the marts schema of an attached database."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? "
+        "and table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+        [catalog, MARTS_SCHEMA],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def copy_comments(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
+    """The dbt descriptions of a mart and its columns (persist_docs), onto its published copy."""
+    (comment,) = con.execute(
+        "select comment from duckdb_tables() where database_name = 'wh' and schema_name = ? "
+        "and table_name = ?",
+        [MARTS_SCHEMA, table],
+    ).fetchone()
+    if comment:
+        con.execute(f"comment on table main.{table} is {quoted(comment)}")
+    described = con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'wh' "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [MARTS_SCHEMA, table],
+    ).fetchall()
+    for column, text in described:
+        if column in columns:
+            con.execute(f'comment on column main.{table}."{column}" is {quoted(text)}')
+    if PSEUDONYM in columns:
+        con.execute(
+            f"comment on column main.{table}.{PSEUDONYM} is "
+            f"{quoted('The author, pseudonymized: HMAC-SHA256 of platform:author_id under the publication key (docs/privacy.md).')}"  # noqa: E501
+        )
+
+
+@dataclass
+class MartCopy:
+    """One mart being published: where it comes from and how its readers see it."""
+
+    table: str
+    columns: list[str]  # as built
+    select: list[str]
+    names: list[str]  # as published
+    params: list[bytes]
+
+    def source(self, where: str = "") -> str:
+        return f"select {', '.join(self.select)} from wh.{MARTS_SCHEMA}.{self.table} {where}"
+
+
+def _mart_copy(con: duckdb.DuckDBPyConnection, table: str, pads: HmacPads | None) -> MartCopy:
+    columns = columns_of(con, "wh", MARTS_SCHEMA, table)
+    if pads is None:  # the restricted file: as built
+        return MartCopy(table, columns, [f'"{c}"' for c in columns], columns, [])
+    select, names = bi_select(table, columns)
+    params = [pads.outer, pads.inner] if PSEUDONYM in names else []
+    return MartCopy(table, columns, select, names, params)
+
+
+def _replace_table(out: duckdb.DuckDBPyConnection, mart: MartCopy) -> None:
+    out.execute(f"create or replace table main.{mart.table} as {mart.source()}", mart.params)
+    copy_comments(out, mart.table, mart.names)
+
+
+def _replace_days(out: duckdb.DuckDBPyConnection, mart: MartCopy, days: list[str]) -> None:
+    """Replace only these days of a published mart by day."""
+    out.execute(
+        "create or replace temp table changed_days as "
+        "select cast(unnest(?::varchar[]) as date) as day",
+        [days],
+    )
+    out.execute(f"delete from main.{mart.table} where day in (select day from changed_days)")
+    where = "where day in (select day from changed_days)"
+    out.execute(f"insert into main.{mart.table} by name {mart.source(where)}", mart.params)
+
+
+def _publish_marts(
+    out: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    pads: HmacPads | None,
+    previous: dict[str, Any],
+) -> tuple[dict[str, Any], list[str]]:
+    """Bring `out` (a copy of the previous publication, or empty) up to the working marts:
+    (the new fingerprints and columns per table, the tables rewritten)."""
+    published = {r[0] for r in out.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'main'").fetchall()}  # fmt: skip
+    state: dict[str, Any] = {}
+    rewritten: list[str] = []
+    for table in tables:
+        mart = _mart_copy(out, table, pads)
+        # Of the mart as built (the pseudonyms follow from it and from the key, which is the
+        # publication's): hashing the HMACs would compute them twice.
+        prints = fingerprints(out, f"select * from wh.{MARTS_SCHEMA}.{table}", mart.columns, [])
+        before = previous.get(table, {})
+        state[table] = {"columns": mart.columns, "fingerprints": prints,
+                        "rows": sum(rows for rows, _ in prints.values())}  # fmt: skip
+        same_shape = table in published and before.get("columns") == mart.columns
+        if same_shape and before.get("fingerprints") == prints:
+            continue
+        changed = sorted(
+            day
+            for day in set(prints) | set(before.get("fingerprints", {}))
+            if prints.get(day) != before.get("fingerprints", {}).get(day)
+        )
+        if same_shape and "day" in mart.columns and "*" not in changed:
+            _replace_days(out, mart, changed)
+        else:
+            _replace_table(out, mart)
+        rewritten.append(table)
+    for retired in sorted(published - set(tables)):
+        out.execute(f"drop table main.{retired}")
+    return state, rewritten
+
+
+def _build_file(
+    config: Config, target: Path, tables: list[str], pads: HmacPads | None, previous: dict
+) -> tuple[dict[str, Any], list[str]]:
+    """Write the new version of one published file next to it, then rename it over it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.building")
+    tmp.unlink(missing_ok=True)
+    with removed_on_failure(tmp, tmp.with_name(f"{tmp.name}.wal")):
+        if target.exists() and previous:
+            shutil.copyfile(target, tmp)  # start from the previous publication
+        else:
+            previous = {}
+        with duckdb.connect(str(tmp)) as out:
+            out.execute("set preserve_insertion_order = false")  # copies tables in parallel
+            out.execute(f"attach {quoted(str(zones.warehouse_file(config)))} as wh (read_only)")
+            state, rewritten = _publish_marts(out, tables, pads, previous)
+            out.execute("detach wh")
+            out.execute("checkpoint")
+        failpoint("publish:written")
+        replace_file_atomic(tmp, target)
+    return state, rewritten
+
+
+def export_parquet(published: Path, folder: Path, rewritten: list[str]) -> None:
+    """One Parquet file per published mart (`<folder>/<table>.parquet`), for tools that read
+    Parquet but not DuckDB; only the marts this publication rewrote are exported again, the
+    others are hard links to their current files. The set is written next to the old one and
+    swapped in with two renames, so a reader never finds some tables old and some new."""
+    building = folder.with_name(f".{folder.name}.building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    with removed_on_failure(building), duckdb.connect(str(published), read_only=True) as con:
+        con.execute("set preserve_insertion_order = false")
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "order by table_name").fetchall()]  # fmt: skip
+        for table in tables:
+            current = folder / f"{table}.parquet"
+            if table not in rewritten and current.exists():
+                os.link(current, building / current.name)
+                continue
+            con.execute(
+                f"copy main.{table} to {quoted(str(building / f'{table}.parquet'))} "
+                "(format parquet, compression zstd)"
+            )
+    retired = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if folder.exists():
+        folder.rename(retired)
+    building.rename(folder)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def publish(config: Config) -> dict[str, int]:
+    """Publish the working warehouse's marts: the BI file (pseudonymized), its Parquet copies and
+    the restricted file; returns the rows of every BI mart."""
+    from transforms.warehouse import clear_pending_days
+
+    target = zones.published_warehouse(config)
+    manifest_path = target.with_name(MANIFEST)
+    manifest = read_manifest(manifest_path)
+    key = pseudonym_key(config)
+    # A new key changes every pseudonym: the BI marts are then published again from scratch.
+    previous = manifest.get("state", {}) if manifest.get("key_id") == key_id(key) else {}
+    with duckdb.connect(str(zones.warehouse_file(config)), read_only=True) as wh:
+        marts = mart_tables(wh, wh.execute("select current_database()").fetchone()[0])
+    bi_tables = [t for t in marts if t not in RESTRICTED_ONLY]
+    restricted_tables = [t for t in marts if t in RESTRICTED_MARTS]
+    bi, rewritten = _build_file(config, target, bi_tables, HmacPads.of(key), previous.get("bi", {}))
+    failpoint("publish:replaced")  # the Parquet set and published.json not yet
+    export_parquet(target, target.with_name("parquet"), rewritten)
+    restricted_path = target.parent / RESTRICTED_FILE
+    restricted, _ = _build_file(
+        config, restricted_path, restricted_tables, None, previous.get("restricted", {})
+    )
+    restricted_path.chmod(0o600)  # the care teams' file, not the BI readers'
+    document = {
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "key_id": key_id(key),
+        "tables": {table: state["rows"] for table, state in bi.items()},
+        "restricted_tables": {table: state["rows"] for table, state in restricted.items()},
+        "state": {"bi": bi, "restricted": restricted},  # columns and fingerprints
+    }
+    write_atomic_bytes(json.dumps(document, indent=2, sort_keys=True).encode(), manifest_path)
+    # Kept until now, so that a build whose gate failed is redone from the same days.
+    clear_pending_days(config)
+    return document["tables"]
+
+
+def query_published(config: Config, sql: str, restricted: bool = False) -> Any:
+    """Read from the published marts (read-only), as a BI tool would; `restricted` reads the
+    restricted file instead (the dashboard's influencers, the care teams' queue)."""
+    path = zones.published_warehouse(config)
+    if restricted:
+        path = path.parent / RESTRICTED_FILE
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(sql).pl()
