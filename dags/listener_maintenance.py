@@ -10,7 +10,8 @@ day fails with a clear error instead of loading an empty day.
 `listener_forget_author` runs only when triggered with an `author_id` (and optionally a
 `platform`): it **erases** that author's posts and everything derived from them from the
 landing, raw and clean zones, the labels files and the warehouse, rebuilds the marts in full and
-publishes them, and logs the request under a keyed hash of the id. Same as
+publishes them (the BI marts, where the author was a pseudonym, the restricted marts, and the
+PostgreSQL copy BI tools read), and logs the request under a keyed hash of the id. Same as
 `listener forget --author ID`. Logic lives in `transforms/retention.py` and
 `transforms/erasure/`.
 """
@@ -68,7 +69,19 @@ def listener_forget_author():
         params = get_current_context()["params"]
         return forget_author(params["author_id"], params.get("platform"))
 
-    forget()
+    @task
+    def publish_postgres(report: dict) -> dict:
+        """The BI warehouse's copy of the marts goes too (skipped without its connection)."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from transforms.pipeline import publish_postgres as run
+
+        counts = run()
+        if counts is None:
+            raise AirflowSkipException("no BI warehouse connection: the DuckDB file is published")
+        return counts
+
+    publish_postgres(forget())
 
 
 listener_maintenance()

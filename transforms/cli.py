@@ -300,6 +300,15 @@ def cmd_forget(args: argparse.Namespace, config: Config) -> int:
 
     report = forget_author(config, args.author, args.platform)
     print("\n".join(report_lines(report)))
+    # The BI warehouse's copy of the marts loses the author too, as in the DAG (also after a
+    # request found nothing new: an earlier one may have stopped before this step).
+    from transforms import zones
+    from transforms.postgres_publish import publish_to_postgres, warehouse_connection
+
+    settings = warehouse_connection(config)
+    if settings is not None and zones.published_warehouse(config).exists():
+        counts = publish_to_postgres(config, settings)
+        print(f"  BI warehouse republished: {len(counts)} marts")
     return 0
 
 

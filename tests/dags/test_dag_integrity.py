@@ -142,4 +142,6 @@ def test_maintenance_and_erasure(dagbag):
     forget = dagbag.dags.get("listener_forget_author")
     assert not forget.timetable.can_be_scheduled, "erasure runs only on request"
     assert {a.name for a in forget.get_task("forget").outlets} == {"listener_published_marts"}
+    # the BI warehouse's copy is republished without the author as well
+    assert forget.get_task("publish_postgres").upstream_task_ids == {"forget"}
     assert "author_id" in forget.params

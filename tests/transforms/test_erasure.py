@@ -13,6 +13,7 @@ import hmac
 import html
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -394,16 +395,29 @@ def pick_author(config, posts: pl.DataFrame) -> dict:
 
 
 @pytest.mark.slow
+def bi_pseudonyms(settings, schema: str) -> list[tuple]:
+    """Every author pseudonym in the BI warehouse's post_engagement mart."""
+    connection = settings.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"select distinct author_pseudonym from {schema}.post_engagement")
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
 def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
     """Generate three days, run the pipeline on two of them and publish; then forget an author
     with posts on a loaded and on the not yet loaded day, a reply to them, a second post and a
     malformed line of theirs: nothing of theirs remains in any file or table (working and
     published warehouse included), other rows do, the marts build, and neither a re-run of a
     loaded day nor the first load of the third day brings them back."""
-    from transforms import classify, pipeline, publish, warehouse
+    from transforms import classify, cli, pipeline, publish, warehouse
+    from transforms import postgres_warehouse as pg
     from transforms.config import load_config
     from transforms.generate import generate_sample
     from transforms.label_queue import classified_posts
+    from transforms.postgres_publish import publish_to_postgres
     from transforms.sample_api import serving_sample_apis
     from transforms.summary import stage_counts
 
@@ -458,6 +472,14 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
         texts=frozenset({*generated["text"], extra["text"], *mine["text"], *mine["text_clean"]}),
     )  # fmt: skip
     before = traces(config.data_dir, needles)
+    # The BI warehouse's copy (PostgreSQL) knows them by their pseudonym too.
+    bi = pg.create_database(pg.PostgresSettings.from_env(), f"listener_erasure_{os.getpid()}")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_LISTENER_WAREHOUSE",
+        f"postgresql://{bi.user}@{bi.host}:{bi.port}/{bi.database}",
+    )
+    publish_to_postgres(config, bi)
+    assert alias in {row[0] for row in bi_pseudonyms(bi, config.bi.schema_name)}
     places = ["listener.duckdb: raw.posts", "listener.duckdb: main.",
               "listener_restricted.duckdb: main.", f"landing/{source.name}",
               f"raw/source={source.name}", "clean/day=", "labels/", "ground_truth/"]  # fmt: skip
@@ -482,6 +504,11 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
     counts = stage_counts(config)
     erased = report.removed["raw_post_rows"] + report.removed["raw_quarantine_rows"]
     assert counts["erased on request"] == erased
+    # `listener forget` republishes the BI warehouse's copy as well (the DAG's publish_postgres)
+    assert cli.main(["forget", "--author", author]) == 0
+    pseudonyms = bi_pseudonyms(bi, config.bi.schema_name)
+    pg.drop_database(bi)
+    assert pseudonyms and alias not in {row[0] for row in pseudonyms}
     assert counts["extracted"] == (
         counts["loaded (post snapshots)"] + counts["quarantined"] + counts["in quarantined batches"]
         + erased
