@@ -156,11 +156,11 @@ def read_api_load(config: Config, source: Source, day: dt.date) -> Load:
     lateness = dt.timedelta(days=source.max_lateness_days or 0)
     policy = RetryPolicy(max_attempts=source.max_attempts, timeout=source.timeout_seconds)
     result = fetch_source(settings, secret, before, start - lateness, end, policy=policy)
-    frame = parse.records_frame(result.records, result.payloads, list(schema.LANDING_POST))
+    block = parse.records_block(result.records, result.payloads, list(schema.LANDING_POST))
     fingerprint = hashlib.sha256("\n".join(result.payloads).encode()).hexdigest()
     return Load(
         fingerprint=fingerprint if result.records else "",
-        api=parse.Block(mapping.to_canonical(frame, source)),
+        api=parse.Block(mapping.to_canonical(block.frame, source), block.rejected),
         watermark_before=before,
         watermark_after=result.watermark_after or before,
         requests=result.requests,

@@ -90,6 +90,29 @@ def records_frame(
     return pl.DataFrame(data, schema={**dict.fromkeys(columns, pl.String()), **META_SCHEMA})
 
 
+def records_block(records: list[dict], payloads: list[str], columns: list[str]) -> Block:
+    """Records an API sent (already decoded), numbered from 1 in the order received, with their
+    payloads; a record with a value Polars cannot hold (a lone surrogate) or cannot turn into text
+    (nested too deeply) is rejected alone, with its payload."""
+    rows: list[dict] = []
+    kept: list[str] = []
+    lines: list[int] = []
+    rejected: list[Rejection] = []
+    for number, (record, payload) in enumerate(zip(records, payloads, strict=True), start=1):
+        try:
+            rows.append(_text_record(record, columns))
+        except UnicodeEncodeError:
+            rejected.append((number, "invalid Unicode: a lone surrogate escape", payload))
+            continue
+        except RecursionError:
+            rejected.append((number, "malformed JSON: nested too deeply", payload))
+            continue
+        kept.append(payload)
+        lines.append(number)
+    frame = records_frame(rows, kept, columns)
+    return Block(frame.with_columns(_line=pl.Series(lines, dtype=pl.Int64())), rejected)
+
+
 def line_chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
     """The stream in pieces of about `size` bytes, each ending at a newline (the last may not)."""
     while chunk := stream.read(size):

@@ -75,6 +75,23 @@ def test_bad_items_from_an_api_are_quarantined_with_their_payload(config, source
     assert all(json.loads(p)["id"] for p in quarantine["raw_payload"])
 
 
+def test_an_item_with_a_lone_surrogate_is_quarantined_alone(config, source):
+    """An item holding "\\ud800" (valid JSON, but no character) is quarantined with its payload
+    (the escape kept as sent); the others load and the watermark moves past all of them."""
+    posts = [tweet(0), tweet(1, text="lone \ud800 surrogate"), tweet(2, author_handle="\udfff")]
+    with SampleApiServer({"x": posts}) as server:
+        report = extract_source_day(config, with_url(source, server), DAY)
+    assert (report.rows_read, report.rows_accepted, report.rows_quarantined) == (3, 1, 2)
+    assert report.watermark_after == posts[-1]["id"]
+    quarantine = raw_zone.day_quarantine(config, ["x_api"], DAY)
+    assert set(quarantine["reason"]) == {"invalid Unicode: a lone surrogate escape"}
+    payloads = quarantine["raw_payload"].to_list()
+    assert {json.loads(p)["id"] for p in payloads} == {p["id"] for p in posts[1:]}
+    assert any("lone \\ud800 surrogate" in p for p in payloads)  # (the handle is in `includes`)
+    posts_loaded = raw_zone.day_posts(config, ["x_api"], DAY)
+    assert posts_loaded["post_id"].to_list() == [f"x:{posts[0]['id']}"]
+
+
 def test_a_failed_fetch_commits_nothing_and_keeps_the_watermark(config, source):
     source = source.model_copy(update={"page_size": 50})
     posts = [tweet(i) for i in range(150)]

@@ -60,8 +60,19 @@ class FetchResult:
 
     def add(self, record: dict[str, object], item: object) -> None:
         self.records.append(record)
-        # Re-serialized compactly from the parsed page: same keys, order and values as sent.
-        self.payloads.append(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+        self.payloads.append(payload_text(item))
+
+
+def payload_text(item: object) -> str:
+    """An item re-serialized compactly from the parsed page: same keys, order and values as sent.
+    A lone surrogate (a "\\ud800" escape, valid JSON but no character) stays an escape, so the
+    payload is always text that can be stored."""
+    text = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(item, separators=(",", ":"))
+    return text
 
 
 def record(**values: object) -> dict[str, object]:

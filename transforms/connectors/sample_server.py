@@ -55,7 +55,10 @@ def _drop_none(obj: dict) -> dict:
 
 
 def _dumps(obj: object) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate: sent as its \\uXXXX escape, as APIs do
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 def _bare(handle: object) -> str | None:
