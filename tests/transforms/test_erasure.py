@@ -394,7 +394,6 @@ def pick_author(config, posts: pl.DataFrame) -> dict:
     return {"author_id": author, "handle": handle, "source": source}
 
 
-@pytest.mark.slow
 def bi_pseudonyms(settings, schema: str) -> list[tuple]:
     """Every author pseudonym in the BI warehouse's post_engagement mart."""
     connection = settings.connect()
@@ -406,7 +405,8 @@ def bi_pseudonyms(settings, schema: str) -> list[tuple]:
         connection.close()
 
 
-def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch, request):
     """Generate three days, run the pipeline on two of them and publish; then forget an author
     with posts on a loaded and on the not yet loaded day, a reply to them, a second post and a
     malformed line of theirs: nothing of theirs remains in any file or table (working and
@@ -474,6 +474,7 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
     before = traces(config.data_dir, needles)
     # The BI warehouse's copy (PostgreSQL) knows them by their pseudonym too.
     bi = pg.create_database(pg.PostgresSettings.from_env(), f"listener_erasure_{os.getpid()}")
+    request.addfinalizer(lambda: pg.drop_database(bi))
     monkeypatch.setenv(
         "AIRFLOW_CONN_LISTENER_WAREHOUSE",
         f"postgresql://{bi.user}@{bi.host}:{bi.port}/{bi.database}",
@@ -507,7 +508,6 @@ def test_forgetting_an_author_after_a_real_pipeline_run(tmp_path, monkeypatch):
     # `listener forget` republishes the BI warehouse's copy as well (the DAG's publish_postgres)
     assert cli.main(["forget", "--author", author]) == 0
     pseudonyms = bi_pseudonyms(bi, config.bi.schema_name)
-    pg.drop_database(bi)
     assert pseudonyms and alias not in {row[0] for row in pseudonyms}
     assert counts["extracted"] == (
         counts["loaded (post snapshots)"] + counts["quarantined"] + counts["in quarantined batches"]
