@@ -393,8 +393,13 @@ def test_violated_invariants_fail_dbt_test(warehouse, tmp_path):
             "insert into marts.funnel_attribution select * from marts.funnel_attribution "
             "where attribution_model = 'first_touch' and revenue = 90"
         )
+        # a removal effect that lost its value (one test checks all of the model's columns)
+        con.execute(
+            "update intermediate.int_markov_removal_effects set unabsorbed_mass = null "
+            "where channel = (select min(channel) from intermediate.int_markov_removal_effects)"
+        )
     run = run_dbt(
-        ["test", "--select", "share_of_voice", "funnel_attribution"],
+        ["test", "--select", "share_of_voice", "funnel_attribution", "int_markov_removal_effects"],
         warehouse=tampered,
         work_dir=tmp_path / "dbt",
     )
@@ -403,6 +408,7 @@ def test_violated_invariants_fail_dbt_test(warehouse, tmp_path):
         "sums_to_one_share_of_voice_share_of_mentions__day__platform",
         "assert_attributed_revenue_matches_credited_orders",
         "unique_combination_funnel_attribution_attribution_model__platform__campaign__day",
+        "not_null_columns_int_markov_removal_effects_channel__unabsorbed_mass",
     }, run.summary()
 
 

@@ -74,9 +74,9 @@ def test_bi_marts_name_authors_only_by_a_keyed_pseudonym(working):
     assert set(influence["author_pseudonym"]) <= set(engagement["author_pseudonym"])
     # ... and the Parquet exports are the pseudonymized marts too.
     parquet = zones.published_warehouse(working).with_name("parquet")
-    for file in parquet.glob("*.parquet"):
+    for file in parquet.rglob("*.parquet"):
         assert not {"author_id", "author_handle"} & set(pl.read_parquet_schema(file)), file
-    assert "triage_queue.parquet" not in {f.name for f in parquet.iterdir()}
+    assert not list(parquet.glob("triage_queue*"))
 
 
 def test_the_restricted_file_keeps_handles_for_its_readers_only(working):
@@ -145,8 +145,46 @@ def test_republishing_rewrites_only_what_changed_and_equals_a_fresh_publication(
     assert incremental.keys() == published_tables(fresh).keys()
     for table, frame in published_tables(fresh).items():
         assert incremental[table].equals(frame), table
-    for file in parquet.glob("*.parquet"):
-        assert pl.read_parquet(file).sort(pl.all()).equals(incremental[file.stem]), file.name
+    assert_parquet_equals_marts(parquet, incremental)
+
+
+def assert_parquet_equals_marts(parquet, marts: dict[str, pl.DataFrame]) -> None:
+    assert {p.name.removesuffix(".parquet") for p in parquet.iterdir()} == set(marts)
+    for table, frame in marts.items():
+        exported = pl.concat([pl.read_parquet(f) for f in publish.parquet_files(parquet, table)])
+        assert exported.sort(pl.all()).equals(frame), table
+
+
+@pytest.mark.parametrize("one_by_one", [8, 0], ids=["a-copy-a-day", "partitioned-write"])
+def test_a_mart_by_day_is_exported_a_file_a_day_and_republished_by_changed_day(
+    working, monkeypatch, one_by_one
+):
+    monkeypatch.setattr(publish, "DAYS_COPIED_ONE_BY_ONE", one_by_one)
+    publish.publish(working)
+    folder = zones.published_warehouse(working).with_name("parquet") / "post_engagement"
+    assert sorted(f.name for f in folder.iterdir()) == ["2026-10-01.parquet", "2026-10-02.parquet"]
+    assert pl.read_parquet(folder / "2026-10-02.parquet")["post_id"].to_list() == ["x:3"]
+    inodes = {f.name: f.stat().st_ino for f in folder.iterdir()}
+    with connect(working) as con:  # a new day, and the 2nd emptied
+        con.execute("delete from marts.post_engagement where day = date '2026-10-02'")
+        con.execute(
+            "insert into marts.post_engagement values (date '2026-10-03', 'x:4', 'x', 'u3', 1)"
+        )
+    publish.publish(working)
+    files = {f.name: f.stat().st_ino for f in folder.iterdir()}
+    assert sorted(files) == ["2026-10-01.parquet", "2026-10-03.parquet"]
+    assert files["2026-10-01.parquet"] == inodes["2026-10-01.parquet"], "an unchanged day is kept"
+    assert_parquet_equals_marts(folder.parent, published_tables(working))
+
+
+def test_a_mart_by_day_without_rows_is_exported_with_its_columns(working):
+    with connect(working) as con:
+        con.execute("delete from marts.post_engagement")
+    publish.publish(working)
+    folder = zones.published_warehouse(working).with_name("parquet") / "post_engagement"
+    (file,) = folder.iterdir()
+    assert file.name == publish.EMPTY_MART
+    assert pl.read_parquet(file).columns == published_tables(working)["post_engagement"].columns
 
 
 def test_a_new_key_republishes_every_pseudonym(working, monkeypatch):
@@ -156,5 +194,8 @@ def test_a_new_key_republishes_every_pseudonym(working, monkeypatch):
     publish.publish(working)
     after = set(published_tables(working)["post_engagement"]["author_pseudonym"])
     assert before.isdisjoint(after) and len(after) == 3  # x:u1, x:u2, reddit:u1
-    parquet = zones.published_warehouse(working).with_name("parquet") / "post_engagement.parquet"
-    assert set(pl.read_parquet(parquet)["author_pseudonym"]) == after
+    parquet = zones.published_warehouse(working).with_name("parquet")
+    exported = pl.concat(
+        [pl.read_parquet(f) for f in publish.parquet_files(parquet, "post_engagement")]
+    )
+    assert set(exported["author_pseudonym"]) == after
