@@ -401,8 +401,8 @@ def _write_days(
     con: duckdb.DuckDBPyConnection, table: str, building: Path, changed: list[str] | None
 ) -> None:
     """Write these days of a mart by day (None: every day) as `<day>.parquet` files."""
-    present = [r[0] for r in con.execute(
-        f"select distinct cast(day as varchar) from main.{table} order by 1").fetchall()]  # fmt: skip
+    listed = f"select distinct cast(day as varchar) from main.{table} order by 1"
+    present = [r[0] for r in con.execute(listed).fetchall()]
     # A changed day may be gone from the mart (its file is then simply not written again).
     days = present if changed is None else [d for d in present if d in set(changed)]
     if len(days) <= DAYS_COPIED_ONE_BY_ONE:
