@@ -402,8 +402,44 @@ def test_the_pipeline_rebuilds_everything_after_a_build_it_cannot_trust(config, 
     batch_quarantine.resolve_loads(config, "marts")
     warehouse.build_marts(config)
     assert not full_refresh()
+    # An incremental build leaves the views (their SQL is the previous build's) but not their tests.
+    assert runs[-1][-2:] == ["--select", warehouse.INCREMENTAL_BUILD_SELECTION]
     warehouse.build_marts(config, full_refresh=True)
-    assert full_refresh()
+    assert full_refresh() and "--select" not in runs[-1]
+    warehouse.build_marts(config)
+    assert not full_refresh()
+    monkeypatch.setattr(warehouse, "project_fingerprint", lambda config: "another version")
+    warehouse.build_marts(config)
+    assert full_refresh()  # the marts so far were built by other SQL
+    warehouse.build_marts(config)
+    assert not full_refresh()
+
+
+def test_the_project_fingerprint_follows_the_project_files_and_the_vars(
+    config, tmp_path, monkeypatch
+):
+    from transforms import warehouse
+
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    (project / "target").mkdir()
+    (project / "dbt_project.yml").write_text("name: listener\n")
+    (project / "models" / "a.sql").write_text("select 1 as a\n")
+    monkeypatch.setattr(warehouse, "DBT_PROJECT_DIR", project)
+    first = warehouse.project_fingerprint(config)
+    (project / "target" / "manifest.json").write_text("{}")  # dbt's output, not the project
+    (project / "target" / "a.sql").write_text("compiled")
+    assert warehouse.project_fingerprint(config) == first
+    (project / "models" / "a.sql").write_text("select 2 as a\n")
+    second = warehouse.project_fingerprint(config)
+    assert second != first
+    (project / "models" / "a.sql").rename(project / "models" / "b.sql")
+    assert warehouse.project_fingerprint(config) not in {first, second}
+    (project / "models" / "b.sql").rename(project / "models" / "a.sql")
+    assert warehouse.project_fingerprint(config) == second
+    funnel = config.funnel.model_copy(update={"attribution_lookback_days": 7})
+    changed = config.model_copy(update={"funnel": funnel})
+    assert warehouse.project_fingerprint(changed) != second
 
 
 def test_a_row_that_breaks_a_mart_constraint_stops_the_build(built, tmp_path):
