@@ -1,7 +1,8 @@
 """Publish: the marts that passed their gates, copied for their readers, atomically.
 
     data/published/listener.duckdb            the BI marts (read-only for BI tools)
-    data/published/parquet/<mart>.parquet     the same marts as Parquet files
+    data/published/parquet/<mart>.parquet     the same marts as Parquet files; a mart by day
+    data/published/parquet/<mart>/<day>.parquet   as a file a day
     data/published/published.json             tables, rows and fingerprints of the publication
     data/published/restricted/listener_restricted.duckdb
                                               the restricted marts, with authors' handles
@@ -18,7 +19,8 @@ Each file is built next to the published one and renamed over it, so readers see
 publication or the new one, never a mix. A publication starts from a copy of the previous one
 and rewrites only what changed: a mart whose fingerprint (rows and a hash of every row) is the
 same is kept, and a mart by day gets only its changed days replaced. An incremental day then
-publishes in proportion to what it changed, not to the size of the marts.
+publishes in proportion to what it changed, not to the size of the marts (of the Parquet files
+too: only the changed days' files are written again).
 """
 
 from __future__ import annotations
@@ -258,7 +260,7 @@ def _publish_marts(
     tables: list[str],
     pads: HmacPads | None,
     previous: dict[str, Any],
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], dict[str, list[str] | None]]:
     """Bring `out` (a copy of the previous publication, or empty) up to the working marts:
     (the new fingerprints and columns per table, the tables rewritten: of each, the days
     replaced, or None when it was rewritten whole)."""

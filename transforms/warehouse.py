@@ -340,7 +340,8 @@ def dbt_vars(config: Config) -> dict[str, object]:
 
 
 # What a model's rows depend on besides the data: its SQL, the macros and tests, the project's
-# settings and vars. Targets, logs and installed packages are dbt's own output.
+# settings and vars. Targets, logs and installed packages are dbt's own output, hidden files
+# (dbt's `.user.yml`) its own bookkeeping.
 PROJECT_FILES = ("*.sql", "*.yml", "*.yaml", "*.csv")
 NOT_PROJECT_FILES = {"target", "logs", "dbt_packages"}
 
@@ -360,12 +361,16 @@ def project_fingerprint(config: Config) -> str:
         path
         for pattern in PROJECT_FILES
         for path in DBT_PROJECT_DIR.rglob(pattern)
-        if not NOT_PROJECT_FILES & set(path.relative_to(DBT_PROJECT_DIR).parts)
+        if not _outside_project(path.relative_to(DBT_PROJECT_DIR).parts)
     }
     for path in sorted(files):
         digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _outside_project(parts: tuple[str, ...]) -> bool:
+    return bool(NOT_PROJECT_FILES & set(parts)) or any(p.startswith(".") for p in parts)
 
 
 def release_dbt_duckdb() -> None:

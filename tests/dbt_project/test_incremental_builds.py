@@ -429,6 +429,7 @@ def test_the_project_fingerprint_follows_the_project_files_and_the_vars(
     first = warehouse.project_fingerprint(config)
     (project / "target" / "manifest.json").write_text("{}")  # dbt's output, not the project
     (project / "target" / "a.sql").write_text("compiled")
+    (project / ".user.yml").write_text("id: 1")  # dbt's own bookkeeping
     assert warehouse.project_fingerprint(config) == first
     (project / "models" / "a.sql").write_text("select 2 as a\n")
     second = warehouse.project_fingerprint(config)
