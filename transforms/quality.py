@@ -53,10 +53,17 @@ class GateResult:
     data_docs: str = ""  # the Data Docs page of this validation, when it was built
 
 
-def _quiet_great_expectations() -> None:
+def _configure_great_expectations() -> None:
     # GX phones home and logs hundreds of registration lines unless told otherwise.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # GX labels every pandas batch under 1 GB with an MD5 of all its rows' hashes
+    # (`pandas_data_fingerprint` in the batch markers), and bigger batches with nothing. The
+    # label checks nothing, and hashing Arrow-backed strings row by row was 40% of a gate's work
+    # (py-spy, 1M posts): every batch is treated as a big one. Our reports name the run instead.
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
 
 def load_suite_spec(name: str, directory: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
@@ -90,7 +97,7 @@ def _expectation(item: dict[str, Any]):
 def gx_project(quality_dir: Path) -> Iterator[Any]:
     """The file-backed GX project under `quality_dir/gx`, held under a lock: the ingest and
     warehouse DAGs may validate at the same time, and GX's stores are plain files."""
-    _quiet_great_expectations()
+    _configure_great_expectations()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

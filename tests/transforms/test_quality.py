@@ -59,6 +59,19 @@ def test_a_good_batch_passes(tmp_path):
     assert json.loads((tmp_path / "classified_posts" / "good.json").read_text())["passed"]
 
 
+def test_batches_are_not_fingerprinted_row_by_row(tmp_path, monkeypatch):
+    # GX would hash every row of a batch under 1 GB only to label it (transforms/quality.py).
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(frame):
+        raise AssertionError("the batch was fingerprinted")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    assert validate(classified(), "classified_posts", "unlabelled", tmp_path).passed
+    stored = json.loads(next((tmp_path / "gx").rglob("*unlabelled*/**/*.json")).read_text())
+    assert "pandas_data_fingerprint" not in stored["meta"]["batch_markers"]
+
+
 def test_missing_ids_and_bad_probabilities_are_critical(tmp_path):
     frame = classified(
         post_id=[None] + [f"x:{i}" for i in range(1, 20)],
