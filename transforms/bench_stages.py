@@ -114,11 +114,12 @@ def prepare(stage: str, config: Config) -> None:
 
         ensure_default_models(config)
     if stage == "build":
-        # dbt parses the project once and keeps the result (partial parsing) in the target
-        # folder for every later build: 4-5 s the first time, like a model's training.
-        from transforms.warehouse import run_dbt
+        # dbt parses the project once and keeps the result for every later build (in the
+        # process and, for later processes, in the target folder): 4-5 s the first time, like a
+        # model's training.
+        from transforms.warehouse import parsed_project
 
-        run_dbt(config, "parse")
+        parsed_project(config)
 
 
 STAGE_WORK: dict[str, Callable[[Config, dt.date, int], dict[str, Any]]] = {

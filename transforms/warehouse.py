@@ -11,9 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -298,24 +299,15 @@ def run_dbt(
     target: str | None = None,
 ) -> DbtResult:
     """Run a dbt command in-process against the working warehouse file (target `duckdb`), or
-    against the PostgreSQL warehouse that the LISTENER_PG_* environment variables name."""
+    against the PostgreSQL warehouse that the LISTENER_PG_* environment variables name. A build
+    runs on the project as parsed once in this process (`parsed_project`)."""
     from dbt.cli.main import dbtRunner
 
-    dbt_dir = config.data_dir / "dbt"
-    os.environ["LISTENER_WAREHOUSE_PATH"] = str(zones.warehouse_file(config))
-    args = [
-        *command.split(),  # "build", "docs generate", "source freshness"
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(dbt_dir / "target"),
-        "--log-path", str(dbt_dir / "logs"),
-        "--quiet",
-        *(["--target", target] if target else []),
-        *(extra or []),
-    ]  # fmt: skip
-    args += ["--vars", json.dumps(dbt_vars(config))]
+    manifest = parsed_project(config, target) if command == "build" else None
     try:
-        outcome = dbtRunner().invoke(args)
+        # "build", "docs generate", "source freshness"
+        args = [*command.split(), *_dbt_args(config, target), *(extra or [])]
+        outcome = dbtRunner(manifest=manifest).invoke(args)
     finally:
         release_dbt_duckdb()
     results = getattr(outcome.result, "results", None) or []
@@ -330,8 +322,67 @@ def run_dbt(
         success=bool(outcome.success) and not failures,
         nodes=len(results),
         failures=failures,
-        log_path=str(dbt_dir / "logs" / "dbt.log"),
+        log_path=str(config.data_dir / "dbt" / "logs" / "dbt.log"),
     )
+
+
+def _dbt_args(config: Config, target: str | None) -> list[str]:
+    """The arguments every invocation takes: the project, the data directory's target and log
+    folders, the target, the vars; and the warehouse file, which profiles.yml reads from the
+    environment."""
+    os.environ["LISTENER_WAREHOUSE_PATH"] = str(zones.warehouse_file(config))
+    dbt_dir = config.data_dir / "dbt"
+    return [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(dbt_dir / "target"),
+        "--log-path", str(dbt_dir / "logs"),
+        "--quiet",
+        *(["--target", target] if target else []),
+        "--vars", json.dumps(dbt_vars(config)),
+    ]  # fmt: skip
+
+
+# Parsing the project costs dbt 3-6 s whenever the target folder does not hold the previous parse
+# (another data directory, a new process without it), then under a second. A process that builds
+# again and again (a backfill, an erasure, the test suite: dozens of warehouses) parses once per
+# version of the project and hands dbt the manifest (dbtRunner(manifest=...), dbt's programmatic
+# API, which reuses one manifest across invocations). dbt renders every node again on each run;
+# what it keeps is that it injected ephemeral models' CTEs, so a project with ephemeral models is
+# parsed on every build instead (this one has none). A pickle would not do: Manifest's
+# __reduce_ex__ in dbt 1.11 leaves out fields and misplaces its lookups.
+_PARSED_PROJECTS: dict[str, Any] = {}
+
+
+def parsed_project(config: Config, target: str | None = None) -> Any:
+    """The project as `dbt parse` reads it for this data directory and target (the parse is also
+    left in the target folder), or None when it does not parse: the build then reports why.
+    What a manifest depends on is in the key: the project's files and vars, the target and its
+    database (for DuckDB, the warehouse file's name)."""
+    server = {k: v for k, v in sorted(os.environ.items()) if k.startswith("LISTENER_PG_")}
+    database = zones.warehouse_file(config).stem
+    key = json.dumps([project_fingerprint(config), target or "duckdb", database, server])
+    return parsed_manifest(key, lambda: _dbt_args(config, target))
+
+
+def parsed_manifest(key: str, parse_args: Callable[[], list[str]]) -> Any:
+    """The manifest parsed under `key` in this process, parsed now (`dbt parse` with
+    `parse_args()`) if it was not yet; None when the project does not parse, or has ephemeral
+    models (above)."""
+    from dbt.cli.main import dbtRunner
+
+    if key not in _PARSED_PROJECTS:
+        try:
+            parsed = dbtRunner().invoke(["parse", *parse_args()])
+        finally:
+            release_dbt_duckdb()
+        if not parsed.success:
+            return None
+        nodes = parsed.result.nodes.values()
+        if any(getattr(n.config, "materialized", "") == "ephemeral" for n in nodes):
+            return None
+        _PARSED_PROJECTS[key] = parsed.result
+    return _PARSED_PROJECTS[key]
 
 
 def dbt_vars(config: Config) -> dict[str, object]:
@@ -356,7 +407,12 @@ def project_fingerprint(config: Config) -> str:
     """A hash of the dbt project's files and the vars the pipeline passes: when it changes (a
     new Listener version, a changed setting) the marts built so far were computed by other SQL,
     and the next build is a full refresh."""
-    digest = hashlib.sha256(json.dumps(dbt_vars(config), sort_keys=True).encode())
+    return project_hash(dbt_vars(config))
+
+
+def project_hash(variables: dict[str, Any]) -> str:
+    """A hash of the dbt project's files (those under DBT_PROJECT_DIR now) and these vars."""
+    digest = hashlib.sha256(json.dumps(variables, sort_keys=True).encode())
     files = {
         path
         for pattern in PROJECT_FILES

@@ -29,7 +29,7 @@ import polars as pl
 import pytest
 from dbt.cli.main import dbtRunner
 
-from transforms.warehouse import release_dbt_duckdb
+from transforms.warehouse import parsed_manifest, project_hash, release_dbt_duckdb
 from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -67,8 +67,7 @@ def run_dbt(
 ) -> DbtRun:
     """Invoke dbt (e.g. ["build"], ["test", "--select", "marts"]) against `warehouse`."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    cli_args = [
-        *args,
+    common = [
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -82,12 +81,16 @@ def run_dbt(
         "--no-use-colors",
     ]
     if dbt_vars:
-        cli_args += ["--vars", json.dumps(dict(dbt_vars))]
+        common += ["--vars", json.dumps(dict(dbt_vars))]
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LISTENER_WAREHOUSE_PATH", str(warehouse))
         env.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        manifest = None
+        if args[0] in PARSED_COMMANDS:
+            key = json.dumps(["tests", project_hash(dict(dbt_vars or {})), warehouse.stem])
+            manifest = parsed_manifest(key, lambda: common)
         try:
-            result = dbtRunner().invoke(cli_args)
+            result = dbtRunner(manifest=manifest).invoke([*args, *common])
         finally:
             release_duckdb()
     statuses = {}
@@ -99,6 +102,11 @@ def run_dbt(
 
 
 release_duckdb = release_dbt_duckdb
+
+# Commands that run on the project as parsed once per session (as the pipeline does per process,
+# transforms/warehouse.py): a parse is 3-6 s of each invocation otherwise, every test warehouse
+# having its own target folder. `docs generate` parses itself, to write manifest.json.
+PARSED_COMMANDS = frozenset({"build", "run", "test"})
 
 
 def create_raw_warehouse(path: Path) -> Path:
