@@ -461,3 +461,27 @@ def test_a_row_that_breaks_a_mart_constraint_stops_the_build(built, tmp_path):
     assert not run.success
     assert run.statuses["post_engagement"] == "error"
     assert run.statuses["author_influence"] == "skipped"
+
+
+def test_a_process_parses_each_version_of_the_project_once(config, tmp_path, monkeypatch):
+    from transforms import warehouse
+
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: listener\nprofile: listener\n")
+    shutil.copy(warehouse.DBT_PROJECT_DIR / "profiles.yml", project / "profiles.yml")
+    (project / "models" / "a.sql").write_text("select 1 as a\n")
+    monkeypatch.setattr(warehouse, "DBT_PROJECT_DIR", project)
+    first = warehouse.parsed_project(config)
+    assert set(first.nodes) == {"model.listener.a"}
+    assert warehouse.parsed_project(config) is first
+    # Another data directory (another target folder, the same warehouse file name): no parse.
+    elsewhere = config.model_copy(update={"data_dir": tmp_path / "elsewhere"})
+    assert warehouse.parsed_project(elsewhere) is first
+    (project / "models" / "b.sql").write_text("select 2 as b\n")
+    second = warehouse.parsed_project(config)
+    assert set(second.nodes) == {"model.listener.a", "model.listener.b"}
+    warehouse.connect(config).close()  # the warehouse file
+    built = warehouse.run_dbt(config, "build")
+    assert built.success and built.nodes == 2, built.failures
+    assert warehouse.parsed_project(config) is second
