@@ -70,8 +70,10 @@ format: install
 
 # Two workers, one test module each at a time (module fixtures build a pipeline once): the
 # slow modules wait on dbt, Airflow and subprocesses, so this halves the wall time on 2 cores.
+# Modules are handed out in collection order, where tests/conftest.py puts the slow ones first
+# (xdist's default order, most tests first, started the longest module last).
 test: lint
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # Accuracy on the real, human-labelled sets in ../shared/data, next to VADER, TextBlob and TF-IDF.
 eval: install

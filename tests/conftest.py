@@ -57,3 +57,11 @@ def smtp_inbox(monkeypatch):
         yield received
     finally:
         controller.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow modules first (a stable sort keeps each group's order). `make test` runs two
+    workers, a module at a time each, in collection order: the long pipeline runs then start
+    early and the many quick modules fill in around them, instead of a long module starting last
+    while the other worker idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
