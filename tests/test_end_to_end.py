@@ -207,7 +207,8 @@ def mart_names(warehouse) -> list[str]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select table_name from information_schema.tables "
-            "where table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
+            "where table_schema = 'marts' and table_type in ('BASE TABLE', 'VIEW') "
+            "order by table_name"
         ).fetchall()
     return [name for (name,) in rows]
 

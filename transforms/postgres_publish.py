@@ -62,9 +62,14 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str,
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """The published marts and their descriptions; a view (computed when read in the DuckDB file)
+    is copied as the table it computes."""
     rows = con.execute(
         "select table_name, comment from duckdb_tables() "
-        "where database_name = current_database() and schema_name = 'main' order by table_name"
+        "where database_name = current_database() and schema_name = 'main' "
+        "union all select view_name, comment from duckdb_views() "
+        "where database_name = current_database() and schema_name = 'main' and not internal "
+        "order by 1"
     ).fetchall()
     return dict(rows)
 

@@ -142,7 +142,8 @@ def table_names(settings: PostgresSettings, schema: str) -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = %s and table_type = 'BASE TABLE' order by table_name",
+                "where table_schema = %s and table_type in ('BASE TABLE', 'VIEW') "
+                "order by table_name",
                 [schema],
             )
             return [row[0] for row in cursor.fetchall()]

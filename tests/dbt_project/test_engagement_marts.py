@@ -427,7 +427,8 @@ def test_build_passes_unit_and_data_tests(runs):
     assert not first.failed
     assert {
         "test_post_engagement_reach_rate_and_velocity",
-        "test_author_influence_advocacy_and_rank",
+        "test_author_influence_scores_advocacy",
+        "test_author_influence_ranks_within_platform",
         "test_response_times_business_hours_and_target",
         "test_response_time_summary_median_p90_and_rates",
         "test_triage_queue_priority_and_routing",
@@ -435,6 +436,7 @@ def test_build_passes_unit_and_data_tests(runs):
     } <= first.with_status("pass")
     assert {
         "post_engagement",
+        "author_influence_scores",
         "author_influence",
         "response_times",
         "response_time_summary",

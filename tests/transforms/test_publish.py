@@ -18,6 +18,14 @@ KEY = "a test key, not a secret"
 D1, D2, D3 = dt.date(2026, 10, 1), dt.date(2026, 10, 2), dt.date(2026, 10, 3)
 
 
+# as dbt makes it: a view of the marts schema over a mart table, the rank computed when read
+INFLUENCE_VIEW = (
+    "create or replace view marts.author_influence as with scores as "
+    "(select * from marts.author_influence_scores) select *, rank() over "
+    "(partition by platform order by influence_score desc) as influence_rank from scores"
+)
+
+
 @pytest.fixture
 def working(config, monkeypatch):
     """A working warehouse with a few marts shaped like the real ones."""
@@ -31,10 +39,11 @@ def working(config, monkeypatch):
             "as t(day, post_id, platform, author_id, engagement)"
         )
         con.execute(
-            "create table marts.author_influence as select * from (values "
-            "('x', 'u1', '@ann', 1), ('x', 'u2', '@bob', 2)) "
-            "as t(platform, author_id, author_handle, influence_rank)"
+            "create table marts.author_influence_scores as select * from (values "
+            "('x', 'u1', '@ann', 2.0), ('x', 'u2', '@bob', 1.0), ('reddit', 'u1', '@ann', 1.0)) "
+            "as t(platform, author_id, author_handle, influence_score)"
         )
+        con.execute(INFLUENCE_VIEW)
         con.execute(
             "create table marts.triage_queue as select * from (values "
             "('x:2', 'x', 'u2', '@bob', 'support')) "
@@ -53,13 +62,20 @@ def published_tables(config, restricted: bool = False) -> dict[str, pl.DataFrame
     if restricted:
         path = path.parent / publish.RESTRICTED_FILE
     with duckdb.connect(str(path), read_only=True) as con:
-        names = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+        names = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() union all "
+            "select view_name from duckdb_views() where not internal").fetchall()]  # fmt: skip
         return {n: con.sql(f"select * from {n}").pl().sort(pl.all()) for n in sorted(names)}
 
 
 def test_bi_marts_name_authors_only_by_a_keyed_pseudonym(working):
     counts = publish.publish(working)
-    assert counts == {"author_influence": 2, "funnel_attribution_posts": 1, "post_engagement": 3}
+    assert counts == {
+        "author_influence": 3,
+        "author_influence_scores": 3,
+        "funnel_attribution_posts": 1,
+        "post_engagement": 3,
+    }
     bi = published_tables(working)
     assert "triage_queue" not in bi, "the care teams' queue is restricted"
     for table, frame in bi.items():
@@ -82,13 +98,13 @@ def test_bi_marts_name_authors_only_by_a_keyed_pseudonym(working):
 def test_the_restricted_file_keeps_handles_for_its_readers_only(working):
     publish.publish(working)
     restricted = published_tables(working, restricted=True)
-    assert set(restricted) == {"triage_queue", "author_influence"}
+    assert set(restricted) == {"triage_queue", "author_influence_scores", "author_influence"}
     assert restricted["triage_queue"]["author_handle"].to_list() == ["@bob"]
     path = zones.published_warehouse(working).parent / publish.RESTRICTED_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert publish.query_published(
         working, "select author_handle from author_influence order by 1", restricted=True
-    )["author_handle"].to_list() == ["@ann", "@bob"]
+    )["author_handle"].to_list() == ["@ann", "@ann", "@bob"]
 
 
 def test_the_key_never_reaches_a_published_file(working):
@@ -121,7 +137,13 @@ def _change_the_marts(config) -> None:
         con.execute(
             "insert into marts.post_engagement values (date '2026-10-03', 'x:4', 'x', 'u3', 1)"
         )
-        con.execute("update marts.author_influence set influence_rank = 3 - influence_rank")
+        # u2 overtakes u1, u1's handle is new, u3 is a new author and u1 on reddit is gone
+        con.execute("update marts.author_influence_scores set influence_score = 3 "
+                    "where author_id = 'u2'")  # fmt: skip
+        con.execute("update marts.author_influence_scores set author_handle = '@ann2' "
+                    "where author_id = 'u1'")  # fmt: skip
+        con.execute("insert into marts.author_influence_scores values ('x', 'u3', '@cy', 0.5)")
+        con.execute("delete from marts.author_influence_scores where platform = 'reddit'")
         con.execute("create table marts.sentiment_trend as select 1 as net_sentiment")
         con.execute("drop table marts.funnel_attribution_posts")
 
@@ -136,7 +158,12 @@ def test_republishing_rewrites_only_what_changed_and_equals_a_fresh_publication(
     publish.publish(working)
     incremental = published_tables(working)
     state = publish.read_manifest(zones.published_warehouse(working).with_name("published.json"))
-    assert set(state["tables"]) == {"author_influence", "post_engagement", "sentiment_trend"}
+    assert set(state["tables"]) == {
+        "author_influence",
+        "author_influence_scores",
+        "post_engagement",
+        "sentiment_trend",
+    }
 
     fresh = working.model_copy(update={"data_dir": tmp_path / "fresh"})
     zones.warehouse_file(fresh).parent.mkdir(parents=True)
@@ -199,3 +226,94 @@ def test_a_new_key_republishes_every_pseudonym(working, monkeypatch):
         [pl.read_parquet(f) for f in publish.parquet_files(parquet, "post_engagement")]
     )
     assert set(exported["author_pseudonym"]) == after
+
+
+def _calls(monkeypatch, name: str) -> list[str]:
+    """The marts a publish helper is called for (it still runs)."""
+    tables: list[str] = []
+    real = getattr(publish, name)
+
+    def spy(out, mart, *args):
+        tables.append(mart.table)
+        return real(out, mart, *args)
+
+    monkeypatch.setattr(publish, name, spy)
+    return tables
+
+
+def test_a_keyed_mart_is_republished_by_key_and_equals_a_fresh_publication(
+    working, monkeypatch, tmp_path
+):
+    publish.publish(working)
+    assert publish.row_hashes_file(working, "author_influence_scores").exists()
+    whole, by_key = _calls(monkeypatch, "_replace_table"), _calls(monkeypatch, "_replace_keys")
+    _change_the_marts(working)
+    publish.publish(working)
+    assert by_key == ["author_influence_scores", "author_influence_scores"]  # BI and restricted
+    assert "author_influence_scores" not in whole
+    restricted = published_tables(working, restricted=True)["author_influence"]
+    assert restricted.sort("influence_rank").select("author_id", "author_handle").rows() == [
+        ("u2", "@bob"), ("u1", "@ann2"), ("u3", "@cy")
+    ]  # fmt: skip
+
+    fresh = working.model_copy(update={"data_dir": tmp_path / "fresh"})
+    zones.warehouse_file(fresh).parent.mkdir(parents=True)
+    shutil.copyfile(zones.warehouse_file(working), zones.warehouse_file(fresh))
+    publish.publish(fresh)
+    for restricted_file in (False, True):
+        expected = published_tables(fresh, restricted_file)
+        assert published_tables(working, restricted_file).keys() == expected.keys()
+        for table, frame in expected.items():
+            assert published_tables(working, restricted_file)[table].equals(frame), table
+
+
+def test_hashes_that_do_not_describe_the_publication_make_a_whole_rewrite(working, monkeypatch):
+    publish.publish(working)
+    hashes = publish.row_hashes_file(working, "author_influence_scores")
+    stale = hashes.read_bytes()
+    with connect(working) as con:
+        con.execute("update marts.author_influence_scores set influence_score = 9")
+    publish.publish(working)
+    hashes.write_bytes(stale)  # as after a crash between published.json and the hashes
+    whole = _calls(monkeypatch, "_replace_table")
+    with connect(working) as con:
+        con.execute("update marts.author_influence_scores set influence_score = 2 "
+                    "where author_id = 'u2'")  # fmt: skip
+    publish.publish(working)
+    assert whole.count("author_influence_scores") == 2
+    scores = published_tables(working, restricted=True)["author_influence_scores"]
+    assert sorted(scores["influence_score"]) == [2.0, 9.0, 9.0]
+
+
+def test_a_view_is_published_over_the_published_tables_and_ranks_the_same(working):
+    publish.publish(working)
+    bi = published_tables(working)["author_influence"]
+    restricted = published_tables(working, restricted=True)["author_influence"]
+    assert bi.columns == ["platform", "author_pseudonym", "influence_score", "influence_rank"]
+    assert sorted(bi["influence_rank"]) == sorted(restricted["influence_rank"]) == [1, 1, 2]
+    path = zones.published_warehouse(working)
+    with duckdb.connect(str(path), read_only=True) as con:
+        (kind,) = con.execute(
+            "select count(*) from duckdb_views() where view_name = 'author_influence'"
+        ).fetchone()
+    assert kind == 1, "a view in the published file, not a stored copy"
+    parquet = pl.read_parquet(path.with_name("parquet") / "author_influence.parquet")
+    assert parquet.sort(pl.all()).equals(bi)
+
+
+def test_a_view_that_needs_what_bi_readers_do_not_get_is_refused(working):
+    with connect(working) as con:
+        con.execute(
+            "create view marts.named as select author_id from marts.author_influence_scores"
+        )
+    with pytest.raises(publish.PublishError, match="view named cannot be published"):
+        publish.publish(working)
+
+
+def test_a_view_that_reads_outside_the_marts_is_refused(working):
+    with connect(working) as con:
+        con.execute("create schema staging")
+        con.execute("create table staging.stg as select 1 as a")
+        con.execute("create view marts.leaky as select a from staging.stg")
+    with pytest.raises(publish.PublishError, match="reads staging.stg, which is not published"):
+        publish.publish(working)
