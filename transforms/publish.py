@@ -64,6 +64,9 @@ RESTRICTED_MARTS = ("triage_queue", "author_influence_scores", "author_influence
 # Marts that are not by day but large and mostly unchanged from one day to the next: published by
 # key, rewriting only the keys whose row changed. The key is unique (a dbt test).
 KEYED_MARTS = {"author_influence_scores": ("platform", "author_id")}
+# Tables that a published view shows whole (every row and column, plus what it computes): the
+# Parquet export has the view's file only, not the same 2M rows twice.
+SHOWN_BY_VIEW = {"author_influence_scores": "author_influence"}
 PERSONAL_COLUMNS = ("author_id", "author_handle")
 PSEUDONYM = "author_pseudonym"
 MANIFEST = "published.json"
@@ -307,6 +310,7 @@ class KeyedChanges:
     key: tuple[str, ...]
     keys: Any  # a pyarrow Table of the key columns
     fingerprint: list | None
+    now: dict[str, list]  # the mart's fingerprint as built now, from the same hashes
 
 
 def keyed_changes(config: Config, wh: duckdb.DuckDBPyConnection) -> dict[str, KeyedChanges]:
@@ -318,6 +322,8 @@ def keyed_changes(config: Config, wh: duckdb.DuckDBPyConnection) -> dict[str, Ke
         columns = columns_of(wh, catalog, MARTS_SCHEMA, table)
         if not columns:
             continue
+        if "day" in columns:
+            raise PublishError(f"{table} has a day: publish it by day, not in KEYED_MARTS")
         kept, building = row_hashes_file(config, table), _building(row_hashes_file(config, table))
         building.parent.mkdir(parents=True, exist_ok=True)
         key_list = ", ".join(f'"{c}"' for c in key)
@@ -325,12 +331,10 @@ def keyed_changes(config: Config, wh: duckdb.DuckDBPyConnection) -> dict[str, Ke
             f"copy (select {key_list}, {row_hash_sql(columns)} as row_hash "
             f"from {MARTS_SCHEMA}.{table}) to {quoted(str(building))} (format parquet)"
         )
+        now = {"*": _hashes_fingerprint(wh, building)}
         if not kept.exists():
-            changes[table] = KeyedChanges(key, None, None)
+            changes[table] = KeyedChanges(key, None, None, now)
             continue
-        ((rows, digest),) = wh.execute(
-            f"select count(*), sum(row_hash::hugeint) from read_parquet({quoted(str(kept))})"
-        ).fetchall()
         same_key = " and ".join(f'now."{c}" is not distinct from kept."{c}"' for c in key)
         either = ", ".join(f'coalesce(now."{c}", kept."{c}") as "{c}"' for c in key)
         keys = wh.sql(
@@ -338,8 +342,16 @@ def keyed_changes(config: Config, wh: duckdb.DuckDBPyConnection) -> dict[str, Ke
             f"full join read_parquet({quoted(str(kept))}) as kept on {same_key} "
             "where now.row_hash is distinct from kept.row_hash"
         ).to_arrow_table()
-        changes[table] = KeyedChanges(key, keys, [rows, str(digest)])
+        changes[table] = KeyedChanges(key, keys, _hashes_fingerprint(wh, kept), now)
     return changes
+
+
+def _hashes_fingerprint(con: duckdb.DuckDBPyConnection, hashes: Path) -> list:
+    """The fingerprint (as fingerprints() gives it) of the rows a file of row hashes describes."""
+    ((rows, digest),) = con.execute(
+        f"select count(*), sum(row_hash::hugeint) from read_parquet({quoted(str(hashes))})"
+    ).fetchall()
+    return [rows, str(digest)]
 
 
 def keep_row_hashes(config: Config, changes: dict[str, KeyedChanges]) -> None:
@@ -385,10 +397,12 @@ def _publish_marts(
     pads: HmacPads | None,
     previous: dict[str, Any],
     keyed: dict[str, KeyedChanges],
+    known: dict[str, dict],
 ) -> tuple[dict[str, Any], dict[str, list[str] | None]]:
     """Bring `out` (a copy of the previous publication, or empty) up to the working marts:
     (the new fingerprints and columns per table, the tables rewritten: of each, the days
-    replaced, or None when it was rewritten whole or by key)."""
+    replaced, or None when it was rewritten whole or by key). `known` holds the fingerprints
+    already taken in this publication (a mart in both files is hashed once)."""
     published = {r[0] for r in out.execute(
         "select table_name from duckdb_tables() where database_name = current_database() "
         "and schema_name = 'main'").fetchall()}  # fmt: skip
@@ -398,7 +412,10 @@ def _publish_marts(
         mart = _mart_copy(out, table, pads)
         # Of the mart as built (the pseudonyms follow from it and from the key, which is the
         # publication's): hashing the HMACs would compute them twice.
-        prints = fingerprints(out, f"select * from wh.{MARTS_SCHEMA}.{table}", mart.columns, [])
+        if table not in known:
+            source = f"select * from wh.{MARTS_SCHEMA}.{table}"
+            known[table] = fingerprints(out, source, mart.columns, [])
+        prints = known[table]
         before = previous.get(table, {})
         state[table] = {"columns": mart.columns, "fingerprints": prints,
                         "rows": sum(rows for rows, _ in prints.values())}  # fmt: skip
@@ -445,6 +462,7 @@ def _build_file(
     pads: HmacPads | None,
     previous: dict,
     keyed: dict[str, KeyedChanges],
+    known: dict[str, dict],
 ) -> tuple[dict[str, Any], dict[str, list[str] | None]]:
     """Write the new version of one published file next to it, then rename it over it."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -458,7 +476,7 @@ def _build_file(
         with duckdb.connect(str(tmp)) as out:
             out.execute("set preserve_insertion_order = false")  # copies tables in parallel
             out.execute(f"attach {quoted(str(zones.warehouse_file(config)))} as wh (read_only)")
-            state, rewritten = _publish_marts(out, marts.tables, pads, previous, keyed)
+            state, rewritten = _publish_marts(out, marts.tables, pads, previous, keyed, known)
             _publish_views(out, marts.views, target.name)
             out.execute("detach wh")
             out.execute("checkpoint")
@@ -485,6 +503,14 @@ class Marts:
         )
 
 
+def view_sources(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> dict[str, set[str]]:
+    """The marts each view reads."""
+    sources: dict[str, set[str]] = {}
+    for name, statement in views.items():
+        published_view_sql(con, name, statement, sources.setdefault(name, set()))
+    return sources
+
+
 def mart_views(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
     """The views dbt made in the marts schema of an attached database, with their statements."""
     rows = con.execute(
@@ -495,9 +521,12 @@ def mart_views(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
     return dict(rows)
 
 
-def published_view_sql(con: duckdb.DuckDBPyConnection, name: str, statement: str) -> str:
+def published_view_sql(
+    con: duckdb.DuckDBPyConnection, name: str, statement: str, sources: set[str] | None = None
+) -> str:
     """The query of a working mart view, reading the published file's own tables instead of the
-    marts schema (through DuckDB's parse tree, not by editing the text)."""
+    marts schema (through DuckDB's parse tree, not by editing the text); the marts it reads are
+    added to `sources`."""
     prefix = f"CREATE VIEW {MARTS_SCHEMA}.{name} AS "
     if not statement.startswith(prefix):
         raise PublishError(f"view {name}: unexpected definition {statement[:80]!r}")
@@ -505,15 +534,15 @@ def published_view_sql(con: duckdb.DuckDBPyConnection, name: str, statement: str
     tree = json.loads(con.execute("select json_serialize_sql(?)", [query]).fetchone()[0])
     if tree.get("error"):
         raise PublishError(f"view {name}: its query cannot be read: {tree.get('error_message')}")
-    _repoint_tables(tree, name)
+    _repoint_tables(tree, name, sources if sources is not None else set())
     return con.execute("select json_deserialize_sql(?)", [json.dumps(tree)]).fetchone()[0]
 
 
-def _repoint_tables(node: Any, view: str) -> None:
+def _repoint_tables(node: Any, view: str, sources: set[str]) -> None:
     """Every table of the marts schema in a parse tree becomes the published file's `main` one."""
     if isinstance(node, list):
         for item in node:
-            _repoint_tables(item, view)
+            _repoint_tables(item, view, sources)
         return
     if not isinstance(node, dict):
         return
@@ -525,8 +554,9 @@ def _repoint_tables(node: Any, view: str) -> None:
             )
         node["schema_name"], node["catalog_name"] = "main", ""
         node["qualified_name"] = {"path": ["main", node["table_name"]]}
+        sources.add(node["table_name"])
     for value in node.values():
-        _repoint_tables(value, view)
+        _repoint_tables(value, view, sources)
 
 
 def _publish_views(out: duckdb.DuckDBPyConnection, views: dict[str, str], file: str) -> None:
@@ -554,13 +584,20 @@ def parquet_files(folder: Path, table: str) -> list[Path]:
     return [single] if single.exists() else sorted((folder / table).glob("*.parquet"))
 
 
-def export_parquet(published: Path, folder: Path, rewritten: dict[str, list[str] | None]) -> None:
+def export_parquet(
+    published: Path,
+    folder: Path,
+    rewritten: dict[str, list[str] | None],
+    sources: dict[str, set[str]] | None = None,
+) -> None:
     """The published marts as Parquet, for tools that read Parquet but not DuckDB: a mart by
     day is a folder with one file a day (`<folder>/<table>/<day>.parquet`, the `day` column
     kept in the file), any other mart one file (`<folder>/<table>.parquet`). Only what this
     publication rewrote is exported again (of a mart by day, only its changed days, so a day's
     increment costs what it changed); everything else is a hard link to its current file. A view
-    is exported as the table it computes. The set is written next to the old one and swapped in
+    is exported as the table it computes, again when a mart it reads (`sources`) was rewritten
+    or the view itself is new (`rewritten` names it); a table that a view shows whole
+    (SHOWN_BY_VIEW) only through the view. The set is written next to the old one and swapped in
     with two renames, so a reader never finds some tables old and some new."""
     building = folder.with_name(f".{folder.name}.building")
     shutil.rmtree(building, ignore_errors=True)
@@ -573,9 +610,9 @@ def export_parquet(published: Path, folder: Path, rewritten: dict[str, list[str]
         views = [r[0] for r in con.execute(
             "select view_name from duckdb_views() where database_name = current_database() "
             "and schema_name = 'main' and not internal order by view_name").fetchall()]  # fmt: skip
-        # a view reads the tables: new when any of them is
-        stale = {**rewritten, **{view: None for view in views if rewritten}}
-        for table in tables + views:
+        sources = sources or {}
+        stale = {**rewritten, **{v: None for v in views if sources.get(v, set()) & set(rewritten)}}
+        for table in [t for t in tables if t not in SHOWN_BY_VIEW] + views:
             by_day = "day" in columns_of(con, current_catalog(con), "main", table)
             if not by_day:
                 _export_table(con, table, folder, building, stale)
@@ -685,12 +722,16 @@ def publish(config: Config) -> dict[str, int]:
         catalog = current_catalog(wh)
         marts = Marts(mart_tables(wh, catalog), mart_views(wh, catalog))
         keyed = keyed_changes(config, wh)
+        sources = view_sources(wh, marts.views)
+    known = {table: changes.now for table, changes in keyed.items()}  # fingerprints taken
     bi_marts = marts.only(lambda name: name not in RESTRICTED_ONLY)
     bi, rewritten = _build_file(
-        config, target, bi_marts, HmacPads.of(key), previous.get("bi", {}), keyed
+        config, target, bi_marts, HmacPads.of(key), previous.get("bi", {}), keyed, known
     )
     failpoint("publish:replaced")  # the Parquet set and published.json not yet
-    export_parquet(target, target.with_name("parquet"), rewritten)
+    before = manifest.get("views", {})
+    new_views = {v: None for v, sql in marts.views.items() if before.get(v) != sql}
+    export_parquet(target, target.with_name("parquet"), {**rewritten, **new_views}, sources)
     restricted_path = target.parent / RESTRICTED_FILE
     restricted, _ = _build_file(
         config,
@@ -699,6 +740,7 @@ def publish(config: Config) -> dict[str, int]:
         None,
         previous.get("restricted", {}),
         keyed,
+        known,
     )
     restricted_path.chmod(0o600)  # the care teams' file, not the BI readers'
     document = {
@@ -711,6 +753,7 @@ def publish(config: Config) -> dict[str, int]:
             **view_rows(restricted_path),
         },
         "state": {"bi": bi, "restricted": restricted},  # columns and fingerprints
+        "views": marts.views,  # as dbt made them: a changed view is exported again
     }
     write_atomic_bytes(json.dumps(document, indent=2, sort_keys=True).encode(), manifest_path)
     keep_row_hashes(config, keyed)
