@@ -612,7 +612,8 @@ def export_parquet(
             "and schema_name = 'main' and not internal order by view_name").fetchall()]  # fmt: skip
         sources = sources or {}
         stale = {**rewritten, **{v: None for v in views if sources.get(v, set()) & set(rewritten)}}
-        for table in [t for t in tables if t not in SHOWN_BY_VIEW] + views:
+        # a table shown whole by a view is in the view's file, when the view is published
+        for table in [t for t in tables if SHOWN_BY_VIEW.get(t) not in views] + views:
             by_day = "day" in columns_of(con, current_catalog(con), "main", table)
             if not by_day:
                 _export_table(con, table, folder, building, stale)
