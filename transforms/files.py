@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -73,7 +73,10 @@ def removed_on_failure(*paths: Path) -> Iterator[None]:
         raise
 
 
-def _replace_with(path: Path, write) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Have `write` fill a temporary file next to `path`, then rename it over `path`. The
+    temporary name is unique, so writers racing on the same file (two runs saving the same
+    model version) each rename a whole file and the last one wins."""
     with storage_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -89,7 +92,7 @@ def _replace_with(path: Path, write) -> None:
 
 
 def write_atomic_bytes(data: bytes, path: Path) -> None:
-    _replace_with(path, lambda tmp: tmp.write_bytes(data))
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 class _RecordingFile:
@@ -125,7 +128,7 @@ def _write_parquet(frame: pl.DataFrame, tmp: Path) -> None:
 
 
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
-    _replace_with(path, lambda tmp: _write_parquet(frame, tmp))
+    write_atomic(path, lambda tmp: _write_parquet(frame, tmp))
 
 
 def replace_file_atomic(tmp: Path, path: Path) -> None:

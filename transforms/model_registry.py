@@ -22,12 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from transforms.errors import ListenerError
-from transforms.files import (
-    removed_on_failure,
-    replace_file_atomic,
-    storage_errors,
-    write_atomic_bytes,
-)
+from transforms.files import write_atomic, write_atomic_bytes
 from transforms.text_features import hash_fingerprint
 
 # skops refuses to load any type not listed here. The parts hold only scikit-learn estimators,
@@ -74,13 +69,9 @@ def save_version(directory: Path, parts: dict[str, Any], card: ModelCard, curren
     target.mkdir(parents=True, exist_ok=True)
     import skops.io as sio  # here, not at the top: reading cards (the load task) needs no skops
 
-    # Staged, then renamed: re-training on the same rows writes the same version folder, and a
-    # full disk must not leave the model in use half-written.
-    model = target / "model.skops"
-    staged = model.with_name(f".{model.name}.tmp")
-    with removed_on_failure(staged), storage_errors(model):
-        sio.dump(parts, staged)
-        replace_file_atomic(staged, model)
+    # Staged, then renamed: re-training on the same rows writes the same version folder (two
+    # runs may do so at once), and a full disk must not leave the model in use half-written.
+    write_atomic(target / "model.skops", lambda staged: sio.dump(parts, staged))
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     card = ModelCard(**{**asdict(card), "version": version, "created_at": created})
     write_atomic_bytes(json.dumps(asdict(card), indent=2).encode(), target / "model_card.json")

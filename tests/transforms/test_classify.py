@@ -104,6 +104,45 @@ def test_registry_round_trip_predicts_the_same(tmp_path, registry):
     assert loaded.card.method == "supervised"
 
 
+def test_two_runs_saving_the_same_model_version_at_once_both_succeed(tmp_path, monkeypatch):
+    # Two pipelines of a day that start on a fresh site both register the out-of-the-box models:
+    # the same version folder, written at the same moment.
+    import threading
+
+    import skops.io as sio
+
+    from transforms.model_registry import ModelCard, load_version, save_version
+
+    card = ModelCard("sentiment", "", "supervised", ["negative", "positive"], 10, "0" * 64, 0,
+                     None, None, "test", "test")  # fmt: skip
+    both_writing = threading.Barrier(2, timeout=10)
+    dump = sio.dump
+
+    def dump_together(parts, path):
+        dump(parts, path)
+        both_writing.wait()  # each has written its staged file; now both rename
+
+    monkeypatch.setattr(sio, "dump", dump_together)
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            save_version(tmp_path, {"weights": [1.0, 2.0]}, card, current=True)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=save) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    assert errors == []
+    (version,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert sorted(p.name for p in version.iterdir()) == ["model.skops", "model_card.json"]
+    assert load_version(version)[0] == {"weights": [1.0, 2.0]}
+
+
 def test_a_model_with_other_features_is_refused(tmp_path, registry):
     config, cards = registry
     version_dir = task_dir(config, "sentiment") / cards["sentiment"].version
