@@ -31,7 +31,7 @@
             of their raw rows, so older days' row groups are skipped -#}
         {%- set posts = _change_table('stg_listener__post_changes') -%}
         post_id in (select post_id from {{ posts }})
-        and first_seen_day >= (select min(earliest_raw_day) from {{ posts }})
+        and first_seen_day >= {{ earliest_raw_day() }}
     {%- elif kind == 'days' -%}
         day in (
             select previous_day from {{ changes }} where previous_day is not null
@@ -110,10 +110,28 @@
         {%- set changes = _change_table('stg_listener__post_changes') -%}
         {%- if is_incremental() -%}
             post_id in (select post_id from {{ changes }})
-            and day >= (select min(earliest_raw_day) from {{ changes }})
+            and day >= {{ earliest_raw_day() }}
         {%- else -%}
             1 = 1
         {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The earliest raw day of the changed posts (stg_listener__post_changes), as a literal when the
+    build runs: DuckDB skips the older row groups of a table appended a day at a time only for a
+    constant bound, not for the same bound as a subquery (intent_posts: 0.45 -> 0.10 s at 10M
+    posts). When parsing, or before the change table exists, it is the subquery.
+-#}
+{% macro earliest_raw_day() -%}
+    {%- set changes = _change_table('stg_listener__post_changes') -%}
+    {%- set subquery = '(select min(earliest_raw_day) from ' ~ changes ~ ')' -%}
+    {%- if execute and adapter.get_relation(changes.database, changes.schema, changes.identifier) -%}
+        {%- set day = run_query('select min(earliest_raw_day) from ' ~ changes).columns[0].values()[0] -%}
+        {{ return("cast('" ~ day ~ "' as date)" if day is not none else subquery) }}
+    {%- else -%}
+        {{ return(subquery) }}
     {%- endif -%}
 {%- endmacro %}
 

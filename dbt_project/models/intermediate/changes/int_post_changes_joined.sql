@@ -19,7 +19,7 @@ posts as (
 
     select * from {{ ref('stg_listener__posts') }}
 
-    where first_seen_day >= (select min(earliest_raw_day) from {{ ref('stg_listener__post_changes') }})
+    where first_seen_day >= {{ earliest_raw_day() }}
 
 ),
 

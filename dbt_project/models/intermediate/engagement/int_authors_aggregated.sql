@@ -49,9 +49,12 @@ brands as (
 
 ),
 
-posts as (
+-- for the handles: the changed authors' posts (fetched by row id: macros/fetch_rows.sql)
+posts as {{ incremental_materialized() }} (
 
     select * from {{ ref('stg_listener__posts') }}
+
+    where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from voice_posts)') }}
 
 ),
 

@@ -19,17 +19,20 @@
 
 with
 
-posts as (
-
-    select * from {{ ref('stg_listener__posts') }}
-
-),
-
 mentions as (
 
     select * from {{ ref('int_brand_mentions_joined') }}
 
     where {{ incremental_filter('inbound_posts') }}
+
+),
+
+-- the mentioned posts (on an incremental build fetched by row id: macros/fetch_rows.sql)
+posts as {{ incremental_materialized() }} (
+
+    select * from {{ ref('stg_listener__posts') }}
+
+    where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from mentions)') }}
 
 ),
 
