@@ -393,6 +393,18 @@ def test_the_tracked_brand_answers_faster_and_more_often(pipeline_run):
     assert set(queue["brand"]) == {effects.tracked_brand}
     assert set(queue["routed_team"]) <= {"support", "sales", "communications"}
     assert sorted(queue["priority_rank"]) == list(range(1, queue.height + 1))
+    # the published queue is a view over the published items: it ages and ranks them as the
+    # warehouse's view does
+    restricted = zones.published_warehouse(config).parent / publish.RESTRICTED_FILE
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        views = con.execute(
+            "select view_name from duckdb_views() where view_name = 'triage_queue'"
+        ).fetchall()
+        assert views == [("triage_queue",)], "triage_queue is published as a view"
+        served = con.sql("select * from triage_queue order by priority_rank").pl()
+    with duckdb.connect(str(zones.warehouse_file(config)), read_only=True) as con:
+        built = con.sql("select * from marts.triage_queue order by priority_rank").pl()
+    assert_frame_equal(served, built)
 
 
 def test_reports_are_archived_by_date_and_emailed_once(pipeline_run, smtp_inbox):

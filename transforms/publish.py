@@ -56,11 +56,18 @@ from transforms.files import (
 
 MARTS_SCHEMA = "marts"
 KEY_ENV = "LISTENER_PSEUDONYM_KEY"
-# Marts that name people for those who must: the care teams' queue is published only into the
-# restricted file; the influencers also go there as they are (the dashboard names them), and to
-# BI tools pseudonymized like every other mart with author columns.
-RESTRICTED_ONLY = ("triage_queue",)
-RESTRICTED_MARTS = ("triage_queue", "author_influence_scores", "author_influence")
+# Marts that name people for those who must: the care teams' queue (its items, and the view that
+# ages and ranks them against data_as_of) is published only into the restricted file; the
+# influencers also go there as they are (the dashboard names them), and to BI tools pseudonymized
+# like every other mart with author columns.
+RESTRICTED_ONLY = ("triage_queue", "triage_queue_items")
+RESTRICTED_MARTS = (
+    "triage_queue",
+    "triage_queue_items",
+    "data_as_of",
+    "author_influence_scores",
+    "author_influence",
+)
 # Marts that are not by day but large and mostly unchanged from one day to the next: published by
 # key, rewriting only the keys whose row changed. The key is unique (a dbt test).
 KEYED_MARTS = {"author_influence_scores": ("platform", "author_id")}

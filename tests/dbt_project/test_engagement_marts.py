@@ -431,7 +431,9 @@ def test_build_passes_unit_and_data_tests(runs):
         "test_author_influence_ranks_within_platform",
         "test_response_times_business_hours_and_target",
         "test_response_time_summary_median_p90_and_rates",
-        "test_triage_queue_priority_and_routing",
+        "test_triage_queue_items_scores_and_routing",
+        "test_triage_queue_ages_and_ranks",
+        "test_data_as_of_is_the_newest_post",
         "test_int_inbound_posts_joined_first_reply_of_the_brand",
     } <= first.with_status("pass")
     assert {
@@ -440,7 +442,9 @@ def test_build_passes_unit_and_data_tests(runs):
         "author_influence",
         "response_times",
         "response_time_summary",
+        "triage_queue_items",
         "triage_queue",
+        "data_as_of",
     } <= first.with_status("success")
 
 

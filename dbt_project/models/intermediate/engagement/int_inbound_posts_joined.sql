@@ -4,7 +4,7 @@
 -- about a brand that has an account in the data (it wrote at least one own post). A reply: an own
 -- post of that brand's account whose in_reply_to_post_id is the inbound post_id (both are
 -- `<platform>:<native id>`, so a reply is always on the post's platform), written at or after it.
--- A table that response_times, triage_queue and the tests read. Incremental: a build recomputes
+-- A table that response_times, triage_queue_items and the tests read. Incremental: a build recomputes
 -- the changed posts, the posts a changed reply answers (or answered), and every post about a brand
 -- that gained or lost its account (macros/changed_rows.sql, kind inbound_posts).
 

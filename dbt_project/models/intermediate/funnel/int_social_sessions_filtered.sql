@@ -3,6 +3,11 @@
 -- id) it came from. A missing platform or campaign becomes '(not set)' so it can be grouped; a
 -- missing post stays null. post_id is spelled like stg_listener__posts.post_id
 -- (`<platform>:<native id>`), so a session joins the post whose link was clicked.
+-- A view, unlike the rest of the funnel: filtering the sessions again in each of its readers
+-- (+0.03-0.1 s each at 2.7M sessions) is cheaper than writing its 1.2M rows on every build
+-- (0.5 s alone, 1.5 s inside a build).
+
+{{ config(materialized='view') }}
 
 with
 
