@@ -24,6 +24,7 @@ from transforms.config import FUNNEL_TABLES, PROJECT_ROOT, Config
 from transforms.errors import GateStopped
 from transforms.failpoints import failpoint
 from transforms.files import write_atomic_bytes
+from transforms.funnel_files import read_funnel_day
 from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES, create_raw_tables_sql, sql_type
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -79,31 +80,6 @@ def _replace_day(
     ).fetchone()
     con.unregister("incoming")
     return int(rows)
-
-
-def read_funnel_day(config: Config, table: str, day: dt.date) -> pl.DataFrame:
-    """One day's CSV of a funnel table, typed by the canonical schema (empty when missing)."""
-    from transforms.schema import FUNNEL
-
-    columns = FUNNEL[table]
-    path = zones.funnel_file(config, table, day)
-    if not path.exists():
-        return pl.DataFrame(schema=columns)
-    frame = pl.read_csv(path, infer_schema=False)
-    typed = []
-    for name, dtype in columns.items():
-        if isinstance(dtype, pl.Datetime):
-            typed.append(
-                pl.col(name)
-                .str.replace(r"Z$", "+00:00")
-                .str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us")
-                .dt.convert_time_zone("UTC")
-            )
-        elif dtype == pl.Date():
-            typed.append(pl.col(name).str.to_date("%Y-%m-%d"))
-        else:
-            typed.append(pl.col(name).cast(dtype))
-    return frame.select(typed)
 
 
 def load_brands(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -219,6 +195,18 @@ def _replace_day_from_parquet(
     return int(rows)
 
 
+def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Insert rows into a raw table whose day was just emptied (same transaction)."""
+    if frame.is_empty():
+        return 0
+    con.register("incoming", frame.to_arrow())
+    (rows,) = con.execute(
+        f"insert into {RAW_SCHEMA}.{table} by name select * from incoming"
+    ).fetchone()
+    con.unregister("incoming")
+    return int(rows)
+
+
 def _existing(paths: Iterable[Path]) -> list[Path]:
     return [p for p in paths if p.exists()]
 
@@ -244,8 +232,11 @@ def load_day(config: Config, day: dt.date) -> dict[str, int]:
     small: dict[str, pl.DataFrame] = {
         "load_audit": audit_rows(raw_zone.day_manifests(config, sources, day)),
         "quarantined_batches": quarantined_batch_rows(config, day),
-        **{table: read_funnel_day(config, table, day) for table in FUNNEL_TABLES},
     }
+    funnel = {table: read_funnel_day(config, table, day) for table in FUNNEL_TABLES}
+    small.update({table: read.rows for table, read in funnel.items()})
+    # rows of the exports that cannot be loaded, with the reason (transforms/funnel_files.py)
+    funnel_quarantined = pl.concat([read.quarantined for read in funnel.values()])
     incoming = (
         pl.read_parquet(partition / "posts.parquet", columns=["post_id", "created_at"])
         if (partition / "posts.parquet").exists()
@@ -259,6 +250,8 @@ def load_day(config: Config, day: dt.date) -> dict[str, int]:
         pending = pending_day(con, incoming, day)
         for table, (files, join) in from_parquet.items():
             counts[table] = _replace_day_from_parquet(con, table, files, day, join)
+        counts["funnel_quarantined"] = _append(con, "quarantine", funnel_quarantined)
+        counts["quarantine"] += counts["funnel_quarantined"]
         failpoint("load:posts-inserted")  # a kill here must leave the day as it was
         for table, frame in small.items():
             counts[table] = _replace_day(con, table, frame, day)

@@ -28,7 +28,7 @@ import psycopg2.errors
 import pytest
 import yaml
 
-from transforms import zones
+from transforms import compose_env, zones
 from transforms.config import Config, load_config
 from transforms.sample_api import serving_sample_apis
 
@@ -62,7 +62,8 @@ FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthM
 REDIS_DB = 7  # a database number other local users of this Redis are unlikely to use
 POSTS_PER_DAY = 300
 RUN_TIMEOUT = 300.0
-ADMIN = ("listener-test-admin", secrets.token_urlsafe(12))
+# As the compose env makes it: never with a leading dash, which the Airflow CLI reads as an option.
+ADMIN = ("listener-test-admin", compose_env.random_secret())
 
 
 @dataclass
