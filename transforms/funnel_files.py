@@ -96,7 +96,7 @@ def _unreadable(name: str, dtype: pl.DataType) -> pl.Expr:
                 pl.col(f"{name}_text"),
                 pl.lit(_type_name(dtype)),
             )
-        )  # fmt: skip
+        )
         .otherwise(None)
     )
 
@@ -115,7 +115,7 @@ def _off_day(day_column: str, columns: dict[str, pl.DataType], day: dt.date) -> 
                 on.cast(pl.String),
                 pl.lit(day.isoformat()),
             )
-        )  # fmt: skip
+        )
         .otherwise(None)
     )
 
