@@ -2,7 +2,8 @@
     The rows a build rewrites. A load changes a known set of posts (stg_listener__post_changes:
     the posts with raw rows on the days loaded since the marts were last published, and the posts
     a re-loaded day dropped); every incremental model deletes the rows those posts can reach and
-    inserts them again, recomputed (the `replace_changed` strategy below). Which rows a post
+    inserts them again, recomputed (the `replace_changed` strategy below); the funnel's models do
+    the same for a set of web visitors (stg_web__visitor_changes). Which rows a post
     reaches depends on the model's grain, named by `meta: {changed_rows: <kind>}` in its config:
 
         posts          rows of the changed posts (post_id)
@@ -13,6 +14,10 @@
                        answered (post_id), and every row of a brand that gained or lost its
                        account (brand): the grain of int_inbound_posts_joined
         authors        rows of every platform x author who wrote a changed post, now or before
+        visitors       rows of the web visitors with funnel rows (sessions, orders, leads) on a
+                       loaded day, now or before (visitor_id): stg_web__visitor_changes
+        loaded_days    rows of the days loaded since the last publication (day), for a model
+                       of raw rows by the day they are loaded and replaced by
 
     changed_rows(kind, relation) is the predicate on `relation`'s columns (`relation` is only
     read by `inbound_posts`, for the brands it holds). Models filter their input with
@@ -23,7 +28,7 @@
 {% macro changed_rows(kind, relation=none) -%}
     {#- stg_listener__posts itself reads only the post list (the joined changes come after it) -#}
     {%- set changes = _change_table('int_post_changes_joined')
-        if kind not in ('posts', 'staged_posts') else none -%}
+        if kind not in ('posts', 'staged_posts', 'visitors', 'loaded_days') else none -%}
     {%- if kind == 'posts' -%}
         post_id in (select post_id from {{ _change_table('stg_listener__post_changes') }})
     {%- elif kind == 'staged_posts' -%}
@@ -73,6 +78,10 @@
             select platform, coalesce(author_id, '') from {{ changes }}
             where platform is not null
         )
+    {%- elif kind == 'loaded_days' -%}
+        day in (select cast(day as date) from {{ source('listener', 'pending_days') }})
+    {%- elif kind == 'visitors' -%}
+        visitor_id in (select visitor_id from {{ _change_table('stg_web__visitor_changes') }})
     {%- else -%}
         {{ exceptions.raise_compiler_error("changed_rows: unknown kind '" ~ kind ~ "'") }}
     {%- endif -%}
@@ -170,7 +179,7 @@
     {%- set kind = (config.get('meta') or {}).get('changed_rows') -%}
     {%- if not kind -%}
         {{ exceptions.raise_compiler_error(
-            "replace_changed needs meta: {changed_rows: posts | days | inbound_posts | authors} on " ~ target
+            "replace_changed needs meta: {changed_rows: posts | days | inbound_posts | authors | visitors | loaded_days} on " ~ target
         ) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}

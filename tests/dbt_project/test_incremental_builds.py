@@ -9,8 +9,10 @@ raw.pending_days by transforms.warehouse.pending_day before the old rows go.
 2. Day 2 is loaded: new posts and replies (some to day-1 posts), a newer snapshot of a day-1
    post, a post written two days before it was loaded (a day the marts have not seen). Then day
    1 is loaded again: one post is gone, another lost its day-1 row (it stays on day 2), a third
-   was reclassified. An incremental build must equal a full refresh of the same raw tables, and a
-   second build of the same pending days (a build whose publication failed is redone) too.
+   was reclassified; orders, social sessions and a lead are gone (all of one visitor's) and a
+   session changed visitor. An incremental build must equal a full refresh of the same raw
+   tables, and a second build of the same pending days (a build whose publication failed is
+   redone) too.
 3. Day 3 (new posts only) is loaded after a publication: the build rewrites only day 3's posts
    and still equals a full refresh.
 """
@@ -151,6 +153,18 @@ def _add_funnel(rows: Day, rng: random.Random) -> None:
             "ordered_at": at(day, 21, rng.randrange(60)), "revenue": float(rng.randrange(20, 400)),
             "currency": "EUR",
         })  # fmt: skip
+    # a visitor of this day only, who orders: a re-load that drops its rows leaves no raw row
+    # that names it, but its path must go
+    only = f"v-{day:%m%d}"
+    rows.tables["web_sessions"].append({
+        "session_id": f"s-{day:%m%d}-only", "visitor_id": only, "started_at": at(day, 8),
+        "landing_page": "/", "utm_source": "x", "utm_medium": "social",
+        "utm_campaign": "retention", "utm_content": None, "click_id": None,
+    })  # fmt: skip
+    rows.tables["orders"].append({
+        "order_id": f"o-{day:%m%d}-only", "visitor_id": only, "ordered_at": at(day, 20),
+        "revenue": 50.0, "currency": "EUR",
+    })  # fmt: skip
     for i in range(5):
         lead = f"l-{day:%m%d}-{i}"
         rows.tables["leads"].append({"lead_id": lead, "visitor_id": f"v{rng.randrange(25)}",
@@ -218,19 +232,29 @@ def day_two_and_day_one_again(day1: Day) -> tuple[Day, Day, dict]:
     # Replies on day 2 to day-1 complaints about nimbus (their response times change).
     for parent in [p for p in voice if p["intent"] == "complaint"][:3]:
         _add_reply(day2, rng, parent, "nimbus")
-    # Day 1 loaded again: one post gone, `moved` without its day-1 row, one post reclassified.
+    # Day 1 loaded again: one post gone, `moved` without its day-1 row, one post reclassified;
+    # in the funnel, an order, a social session and a lead gone, and a session moved to another
+    # visitor (both visitors' paths change).
     gone = voice[2]
     reclassified = voice[3]
+    sessions = [r for r in day1.tables["web_sessions"] if r["utm_medium"] == "social"]
+    funnel_gone = {day1.tables["orders"][0]["order_id"], sessions[0]["session_id"],
+                   day1.tables["leads"][0]["lead_id"], f"o-{D1:%m%d}-only",
+                   f"s-{D1:%m%d}-only"}  # fmt: skip
     again = Day(D1)
     for table, table_rows in day1.tables.items():
         again.tables[table] = [
             {**r, "sentiment": "negative", "intent": "complaint"}
             if table == "posts" and r.get("post_id") == reclassified["post_id"]
+            else {**r, "visitor_id": "v-new"}
+            if table == "web_sessions" and r["session_id"] == sessions[1]["session_id"]
             else dict(r)
             for r in table_rows
             if r.get("post_id") not in (gone["post_id"], moved["post_id"])
+            and not funnel_gone & {r.get("order_id"), r.get("session_id"), r.get("lead_id")}
         ]
-    return day2, again, {"gone": gone, "moved": moved, "late": late, "seen_again": seen_again}
+    return day2, again, {"gone": gone, "moved": moved, "late": late, "seen_again": seen_again,
+                         "funnel_gone": funnel_gone}  # fmt: skip
 
 
 def mart_tables(warehouse: Path, schema: str = "marts") -> list[str]:
@@ -258,6 +282,13 @@ def assert_same_tables(incremental: Path, full: Path) -> None:
         "intermediate.int_brand_mentions_joined",
         "intermediate.int_brand_mentions_aggregated",
         "intermediate.int_inbound_posts_joined",
+        "intermediate.int_visitor_days_listed",
+        "intermediate.int_social_touchpoints_joined",
+        "intermediate.int_conversion_paths_built",
+        "intermediate.int_leads_attributed",
+        "intermediate.int_visitor_transitions_counted",
+        "intermediate.int_markov_transitions_counted",
+        "intermediate.int_order_credits_computed",
     ]
     for table in compared:
         expected = table_rows(full, table)
@@ -311,6 +342,13 @@ def test_an_incremental_build_equals_a_full_refresh(built):
     seen_again = posts[changed["seen_again"]["post_id"]]
     assert (seen_again["first_seen_day"], seen_again["day"]) == (D1, D1)
     assert seen_again["likes"] == changed["seen_again"]["likes"] + 500
+    paths = query(warehouse, "select * from intermediate.int_conversion_paths_built")
+    assert not changed["funnel_gone"] & {r["session_id"] for r in paths}
+    assert not changed["funnel_gone"] & {r["order_id"] for r in paths}
+    # found only in what the last build held: the re-load left no row of it
+    visitors = query(warehouse, "select visitor_id from staging.stg_web__visitor_changes")
+    assert f"v-{D1:%m%d}" in {r["visitor_id"] for r in visitors}
+    assert f"v-{D1:%m%d}" not in {r["visitor_id"] for r in paths}
 
     # A second build of the same pending days (a publication that failed) changes nothing.
     again = run_dbt(BUILD, warehouse=warehouse, work_dir=root / "dbt")
@@ -336,6 +374,10 @@ def test_a_new_day_rewrites_only_its_own_posts(built):
     days = {r["day"] for r in query(warehouse, "select day from intermediate."
                                     "int_post_changes_joined")}  # fmt: skip
     assert days == {D3}
+    visitors = {r["visitor_id"] for r in query(warehouse, "select visitor_id from "
+                                               "staging.stg_web__visitor_changes")}  # fmt: skip
+    assert visitors == {r["visitor_id"] for table in ("web_sessions", "orders", "leads")
+                        for r in day3.tables[table]}  # fmt: skip
     # The marts were rewritten with a delete of the changed rows, not rebuilt.
     sql = (root / "dbt" / "target" / "run" / "listener" / "models" / "marts" / "engagement"
            / "post_engagement.sql").read_text()  # fmt: skip

@@ -12,6 +12,17 @@
 --                         lookback, or the path lapsed past the conversion window).
 -- A session can be in several converting paths when it touches several orders of one visitor.
 -- Touches are numbered by start time, ties broken by session_id.
+-- Incremental by visitor: a visitor's paths depend on that visitor's sessions and orders only, so a
+-- build recomputes the visitors whose funnel rows changed (macros/changed_rows.sql, kind visitors).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'visitors'}
+    )
+}}
 
 with
 
@@ -19,17 +30,23 @@ touchpoints as (
 
     select * from {{ ref('int_social_touchpoints_joined') }}
 
+    where {{ incremental_filter('visitors') }}
+
 ),
 
 social_sessions as (
 
     select * from {{ ref('int_social_sessions_filtered') }}
 
+    where {{ incremental_filter('visitors') }}
+
 ),
 
 orders as (
 
     select * from {{ ref('stg_commerce__orders') }}
+
+    where {{ incremental_filter('visitors') }}
 
 ),
 

@@ -5,6 +5,17 @@
 -- last_touch). Ties on start time go to the larger session_id, as for orders. Leads without such
 -- a touch are not social and do not appear. funnel_stages counts leads and their opportunities
 -- by this touch's platform and campaign.
+-- Incremental by visitor: a build recomputes the leads of the visitors whose funnel rows changed
+-- (macros/changed_rows.sql, kind visitors).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'visitors'}
+    )
+}}
 
 with
 
@@ -12,11 +23,15 @@ leads as (
 
     select * from {{ ref('stg_crm__leads') }}
 
+    where {{ incremental_filter('visitors') }}
+
 ),
 
 social_sessions as (
 
     select * from {{ ref('int_social_sessions_filtered') }}
+
+    where {{ incremental_filter('visitors') }}
 
 ),
 

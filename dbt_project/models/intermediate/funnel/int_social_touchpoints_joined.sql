@@ -5,6 +5,17 @@
 -- days before the order (the conversion window). Orders without a touch in the lookback window, or
 -- whose last touch is older than the conversion window, do not appear: they are not attributed to
 -- social. A session can touch several orders of the same visitor (each order looks back on its own).
+-- Incremental by visitor: a build recomputes the orders of the visitors whose funnel rows changed
+-- (macros/changed_rows.sql, kind visitors).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed',
+        on_schema_change='fail',
+        meta={'changed_rows': 'visitors'}
+    )
+}}
 
 with
 
@@ -12,11 +23,15 @@ orders as (
 
     select * from {{ ref('stg_commerce__orders') }}
 
+    where {{ incremental_filter('visitors') }}
+
 ),
 
 social_sessions as (
 
     select * from {{ ref('int_social_sessions_filtered') }}
+
+    where {{ incremental_filter('visitors') }}
 
 ),
 
