@@ -286,7 +286,6 @@ def assert_same_tables(incremental: Path, full: Path) -> None:
         "intermediate.int_social_touchpoints_joined",
         "intermediate.int_conversion_paths_built",
         "intermediate.int_leads_attributed",
-        "intermediate.int_visitor_transitions_counted",
         "intermediate.int_markov_transitions_counted",
         "intermediate.int_order_credits_computed",
     ]
