@@ -7,8 +7,8 @@
     reaches depends on the model's grain, named by `meta: {changed_rows: <kind>}` in its config:
 
         posts          rows of the changed posts (post_id)
-        staged_posts   the same rows of stg_listener__posts, for models that read it (first seen
-                       no earlier than their earliest raw row: the older days are skipped)
+        staged_posts   the same rows of stg_listener__posts, for it and the models that read it
+                       (first seen no earlier than their earliest raw row: older days skipped)
         days           rows of every day a changed post counts on now or counted on before (day)
         inbound_posts  rows of the changed posts and of the posts a changed reply answers or
                        answered (post_id), and every row of a brand that gained or lost its
@@ -179,7 +179,7 @@
     {%- set kind = (config.get('meta') or {}).get('changed_rows') -%}
     {%- if not kind -%}
         {{ exceptions.raise_compiler_error(
-            "replace_changed needs meta: {changed_rows: posts | days | inbound_posts | authors | visitors | loaded_days} on " ~ target
+            "replace_changed needs meta: {changed_rows: posts | staged_posts | days | inbound_posts | authors | visitors | loaded_days} on " ~ target
         ) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}

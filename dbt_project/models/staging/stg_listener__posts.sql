@@ -3,14 +3,15 @@
 -- of the staging layer; a table also gives the server warehouse's planner real statistics.
 -- Incremental: a build recomputes only the posts stg_listener__post_changes lists (from all of
 -- their raw rows, so first_seen_day and the latest snapshot stay exact) and drops those that no
--- raw row holds any more (macros/changed_rows.sql).
+-- raw row holds any more (macros/changed_rows.sql). Its rows of those posts are found with the
+-- first_seen_day bound of kind staged_posts, so the delete and the tests skip older row groups.
 
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_changed',
         on_schema_change='fail',
-        meta={'changed_rows': 'posts'}
+        meta={'changed_rows': 'staged_posts'}
     )
 }}
 
