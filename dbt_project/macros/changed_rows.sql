@@ -9,6 +9,9 @@
         posts          rows of the changed posts (post_id)
         staged_posts   the same rows of stg_listener__posts, for it and the models that read it
                        (first seen no earlier than their earliest raw row: older days skipped)
+        raw_posts      the same rows of a table of raw rows by load day (day), and of
+                       stg_listener__post_brands (the first day a match was loaded): none is
+                       before the changed posts' earliest raw day, so older days are skipped
         days           rows of every day a changed post counts on now or counted on before (day)
         inbound_posts  rows of the changed posts and of the posts a changed reply answers or
                        answered (post_id), and every row of a brand that gained or lost its
@@ -28,7 +31,7 @@
 {% macro changed_rows(kind, relation=none) -%}
     {#- stg_listener__posts itself reads only the post list (the joined changes come after it) -#}
     {%- set changes = _change_table('int_post_changes_joined')
-        if kind not in ('posts', 'staged_posts', 'visitors', 'loaded_days') else none -%}
+        if kind not in ('posts', 'staged_posts', 'raw_posts', 'visitors', 'loaded_days') else none -%}
     {%- if kind == 'posts' -%}
         post_id in (select post_id from {{ _change_table('stg_listener__post_changes') }})
     {%- elif kind == 'staged_posts' -%}
@@ -37,6 +40,9 @@
         {%- set posts = _change_table('stg_listener__post_changes') -%}
         post_id in (select post_id from {{ posts }})
         and first_seen_day >= {{ earliest_raw_day() }}
+    {%- elif kind == 'raw_posts' -%}
+        post_id in (select post_id from {{ _change_table('stg_listener__post_changes') }})
+        and day >= {{ earliest_raw_day() }}
     {%- elif kind == 'days' -%}
         day in (
             select previous_day from {{ changes }} where previous_day is not null
@@ -113,17 +119,7 @@
     skips the older days' row groups (raw tables are appended a day at a time).
 -#}
 {% macro incremental_raw_filter() -%}
-    {%- if this is none -%}
-        1 = 1
-    {%- else -%}
-        {%- set changes = _change_table('stg_listener__post_changes') -%}
-        {%- if is_incremental() -%}
-            post_id in (select post_id from {{ changes }})
-            and day >= {{ earliest_raw_day() }}
-        {%- else -%}
-            1 = 1
-        {%- endif -%}
-    {%- endif -%}
+    {{ incremental_filter('raw_posts') }}
 {%- endmacro %}
 
 
@@ -179,7 +175,7 @@
     {%- set kind = (config.get('meta') or {}).get('changed_rows') -%}
     {%- if not kind -%}
         {{ exceptions.raise_compiler_error(
-            "replace_changed needs meta: {changed_rows: posts | staged_posts | days | inbound_posts | authors | visitors | loaded_days} on " ~ target
+            "replace_changed needs meta: {changed_rows: posts | staged_posts | raw_posts | days | inbound_posts | authors | visitors | loaded_days} on " ~ target
         ) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}

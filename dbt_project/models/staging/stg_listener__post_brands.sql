@@ -1,13 +1,13 @@
 -- A table, not a view (int_brand_mentions_joined and the tests would otherwise group every raw
 -- match again), incremental like stg_listener__posts: a build regroups the changed posts' matches
--- (macros/changed_rows.sql).
+-- (macros/changed_rows.sql, kind raw_posts: their rows are found from the earliest raw day on).
 
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_changed',
         on_schema_change='fail',
-        meta={'changed_rows': 'posts'}
+        meta={'changed_rows': 'raw_posts'}
     )
 }}
 

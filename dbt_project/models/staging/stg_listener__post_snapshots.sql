@@ -2,7 +2,7 @@
 -- macros/changed_rows.sql), so it is built after the list of changed posts:
 -- depends_on: {{ ref('stg_listener__post_changes') }}
 
-{{ config(meta={'changed_rows': 'posts'}) }}
+{{ config(meta={'changed_rows': 'raw_posts'}) }}
 
 with
 
