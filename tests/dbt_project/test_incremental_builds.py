@@ -233,8 +233,8 @@ def day_two_and_day_one_again(day1: Day) -> tuple[Day, Day, dict]:
     for parent in [p for p in voice if p["intent"] == "complaint"][:3]:
         _add_reply(day2, rng, parent, "nimbus")
     # Day 1 loaded again: one post gone, `moved` without its day-1 row, one post reclassified;
-    # in the funnel, an order, a social session and a lead gone, and a session moved to another
-    # visitor (both visitors' paths change).
+    # in the funnel, an order, a social session, a lead and every row of one visitor gone, and a
+    # session moved to another visitor (both visitors' paths change).
     gone = voice[2]
     reclassified = voice[3]
     sessions = [r for r in day1.tables["web_sessions"] if r["utm_medium"] == "social"]

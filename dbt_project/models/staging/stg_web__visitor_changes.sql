@@ -2,8 +2,8 @@
 -- visitors): every visitor with a web session, an order or a lead on a day loaded since the marts
 -- were last published (raw.pending_days), and every visitor who had one on such a day at the last
 -- build (int_visitor_days_listed as that build left it): a re-loaded day may have dropped rows.
--- A visitor's paths, touchpoints, lead touches and Markov steps depend on that visitor's rows
--- alone, so recomputing these visitors brings them up to date. The loader keeps every funnel row
+-- A visitor's touchpoints, paths and lead touches depend on that visitor's rows alone, so
+-- recomputing these visitors brings them up to date. The loader keeps every funnel row
 -- on its file's day (transforms/funnel_files.py), the day it is deleted and reloaded by.
 -- Built first: it reads int_visitor_days_listed without ref(), which would make it run after it.
 -- Without it (a new warehouse) every visitor counts as changed; a full refresh lists nothing.
