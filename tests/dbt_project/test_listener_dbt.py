@@ -363,7 +363,10 @@ def broken(tmp_path_factory) -> tuple[Path, DbtRun]:
 def test_an_order_loaded_twice_fails_the_build_before_the_funnel_mart(broken, warehouse):
     broken_warehouse, run = broken
     assert not run.success
-    assert run.failed == {"unique_stg_commerce__orders_order_id"}, run.summary()
+    # the order table's grain test (one order per order_id, no null keys)
+    assert run.failed == {
+        "grain_stg_commerce__orders_order_id__visitor_id__ordered_at__order_id"
+    }, run.summary()
     assert {"int_order_credits_computed", "funnel_attribution"} <= run.with_status("skipped")
     marts = {
         r["table_name"]
@@ -398,18 +401,56 @@ def test_violated_invariants_fail_dbt_test(warehouse, tmp_path):
             "update intermediate.int_markov_removal_effects set unabsorbed_mass = null "
             "where channel = (select min(channel) from intermediate.int_markov_removal_effects)"
         )
+        # a removal share out of [0, 1] (one test checks the four probability columns)
+        con.execute(
+            "update intermediate.int_markov_removal_effects set removal_share = 1.5 "
+            "where channel = (select max(channel) from intermediate.int_markov_removal_effects)"
+        )
+        # a path's first touch twice (a key of two columns)
+        con.execute(
+            "insert into intermediate.int_conversion_paths_built "
+            "select * from intermediate.int_conversion_paths_built "
+            "where touch_number = 1 order by path_id limit 1"
+        )
+        (duplicated,) = con.execute(
+            "select path_id from intermediate.int_conversion_paths_built "
+            "where touch_number = 1 order by path_id limit 1"
+        ).fetchone()
     run = run_dbt(
-        ["test", "--select", "share_of_voice", "funnel_attribution", "int_markov_removal_effects"],
+        ["test", "--select", "share_of_voice", "funnel_attribution", "int_markov_removal_effects",
+         "int_conversion_paths_built"],
         warehouse=tampered,
         work_dir=tmp_path / "dbt",
-    )
+    )  # fmt: skip
     assert not run.success
     assert run.failed == {
-        "sums_to_one_share_of_voice_share_of_mentions__day__platform",
+        "sums_to_one_share_of_voice_share_of_mentions__share_of_engagement__share_of_reach__share_of_positive_voice__day__platform",
         "assert_attributed_revenue_matches_credited_orders",
         "unique_combination_funnel_attribution_attribution_model__platform__campaign__day",
-        "not_null_columns_int_markov_removal_effects_channel__unabsorbed_mass",
+        "grain_int_markov_removal_effects_channel__unabsorbed_mass__channel",
+        "accepted_range_int_markov_removal_effects_conversion_probability__conversion_probability_without__removal_effect__removal_share__1__0",
+        "grain_int_conversion_paths_built_path_id__is_converted__touch_number__channel__path_id__touch_number",
+        "unique_combination_int_conversion_paths_built_path_id__session_id",
     }, run.summary()
+    # the grain test names what failed: the duplicated key's values, the column with nulls
+    assert grain_failures(tmp_path / "dbt", tampered, "int_conversion_paths_built") == [
+        ("duplicate key (path_id, touch_number)", f"{duplicated}|1", 2)
+    ]
+    assert grain_failures(tmp_path / "dbt", tampered, "int_markov_removal_effects") == [
+        ("null unabsorbed_mass", "unabsorbed_mass", 1)
+    ]
+
+
+def grain_failures(work_dir: Path, warehouse: Path, model: str) -> list[tuple]:
+    """The rows a model's grain test returns, run from the SQL dbt compiled for it."""
+    # dbt shortens long test names in file names: find the one that reads the model
+    (compiled,) = [
+        path
+        for path in (work_dir / "target" / "compiled").rglob("grain_*.sql")
+        if f'."{model}"' in path.read_text()
+    ]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"{compiled.read_text()} order by 1, 2").fetchall()
 
 
 # --- docs --------------------------------------------------------------------------------------
