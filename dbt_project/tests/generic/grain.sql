@@ -56,4 +56,3 @@ where nulls_{{ loop.index }} > 0
 {%- endfor %}
 
 {% endtest %}
-
