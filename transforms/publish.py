@@ -38,6 +38,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,9 @@ EMPTY_MART = "no_days.parquet"  # the Parquet folder of a mart by day that holds
 # as copying the whole mart); more go through one partitioned write, which costs about 60% more
 # than a plain copy of the same rows but reads the mart once (measured on 1M posts).
 DAYS_COPIED_ONE_BY_ONE = 8
+# zstd at its fastest level: 2.1M authors' ranks written in 1.6 s instead of 1.9 s at the default
+# level 3, for files 4% larger (snappy: as fast, 60% larger).
+PARQUET_OPTIONS = "format parquet, compression zstd, compression_level 1"
 
 
 class PublishError(ListenerError):
@@ -650,7 +654,7 @@ def _export_table(
         os.link(current, building / current.name)
         return
     target = building / current.name
-    con.execute(f"copy main.{table} to {quoted(str(target))} (format parquet, compression zstd)")
+    con.execute(f"copy main.{table} to {quoted(str(target))} ({PARQUET_OPTIONS})")
 
 
 def _export_days(
@@ -672,8 +676,7 @@ def _export_days(
         _write_days(con, table, building, changed)
     if not any(building.iterdir()):  # no day at all: an empty file keeps the columns
         con.execute(
-            f"copy main.{table} to {quoted(str(building / EMPTY_MART))} "
-            "(format parquet, compression zstd)"
+            f"copy main.{table} to {quoted(str(building / EMPTY_MART))} ({PARQUET_OPTIONS})"
         )
 
 
@@ -690,7 +693,7 @@ def _write_days(
             target = quoted(str(building / f"{day}.parquet"))
             con.execute(
                 f"copy (select * from main.{table} where cast(day as varchar) = ?) to {target} "
-                "(format parquet, compression zstd)",
+                f"({PARQUET_OPTIONS})",
                 [day],
             )
         return
@@ -700,7 +703,7 @@ def _write_days(
     con.execute(
         f"copy (select * from main.{table} where cast(day as varchar) in "
         f"(select unnest(?::varchar[]))) to {quoted(str(scratch))} "
-        "(format parquet, compression zstd, partition_by (day), write_partition_columns true)",
+        f"({PARQUET_OPTIONS}, partition_by (day), write_partition_columns true)",
         [days],
     )
     for partition in sorted(scratch.glob("day=*")):
@@ -739,17 +742,26 @@ def publish(config: Config) -> dict[str, int]:
     failpoint("publish:replaced")  # the Parquet set and published.json not yet
     before = manifest.get("views", {})
     new_views = {v: None for v, sql in marts.views.items() if before.get(v) != sql}
-    export_parquet(target, target.with_name("parquet"), {**rewritten, **new_views}, sources)
     restricted_path = target.parent / RESTRICTED_FILE
-    restricted, _ = _build_file(
-        config,
-        restricted_path,
-        marts.only(lambda name: name in RESTRICTED_MARTS),
-        None,
-        previous.get("restricted", {}),
-        keyed,
-        known,
-    )
+    # The Parquet set is exported from the new BI file while the restricted file is written
+    # from the working warehouse: two files, no shared state, and DuckDB releases the GIL, so
+    # the one's writes overlap the other's (ranking the authors for their Parquet file keeps
+    # about one core busy).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exported = pool.submit(
+            export_parquet,
+            target, target.with_name("parquet"), {**rewritten, **new_views}, sources,
+        )  # fmt: skip
+        restricted, _ = _build_file(
+            config,
+            restricted_path,
+            marts.only(lambda name: name in RESTRICTED_MARTS),
+            None,
+            previous.get("restricted", {}),
+            keyed,
+            known,
+        )
+        exported.result()
     restricted_path.chmod(0o600)  # the care teams' file, not the BI readers'
     document = {
         "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -330,7 +330,10 @@ def _dbt_args(config: Config, target: str | None) -> list[str]:
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(dbt_dir / "target"),
         "--log-path", str(dbt_dir / "logs"),
-        "--quiet",
+        # No console log: dbt formats every event for each log it keeps, whatever its level
+        # (the console's --quiet filters after), and failures come back in the results. The
+        # file log (debug) is what a failed build's report points to.
+        "--log-level", "none", "--log-level-file", "debug",
         *(["--target", target] if target else []),
         "--vars", json.dumps(dbt_vars(config)),
     ]  # fmt: skip

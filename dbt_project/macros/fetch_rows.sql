@@ -5,19 +5,21 @@
     (int_inbound_posts_joined spent ~1 s reading post texts it then dropped). Finding the
     matching row ids from the key column alone, then fetching just those rows by id, costs
     ~0.2 s. The CTE that holds the fetched rows must be `materialized`
-    (incremental_materialized()), otherwise DuckDB folds the fetch back into the join it feeds.
+    (fetched_materialized()), otherwise DuckDB folds the fetch back into the join it feeds.
 
-        posts as {{ incremental_materialized() }} (
+        posts as {{ fetched_materialized() }} (
             select * from {{ ref('stg_listener__posts') }}
             where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from mentions)') }}
         ),
 
     On a full build, every row is read anyway: the predicate is `1 = 1` and the CTE is left to
-    the optimizer. Other warehouses (PostgreSQL) get the plain predicate.
+    the optimizer, unless `every_build` is set (a table model that reads a few posts of all of
+    them on every build, like funnel_attribution_posts). Other warehouses (PostgreSQL) get the
+    plain predicate.
 #}
 
-{% macro fetched_rows(relation, predicate) -%}
-    {%- if this is not none and is_incremental() -%}
+{% macro fetched_rows(relation, predicate, every_build=false) -%}
+    {%- if this is not none and (every_build or is_incremental()) -%}
         {{ adapter.dispatch('fetched_rows', 'listener')(relation, predicate) }}
     {%- else -%}
         1 = 1
@@ -33,6 +35,6 @@
 {%- endmacro %}
 
 
-{% macro incremental_materialized() -%}
-    {%- if this is not none and is_incremental() -%} materialized {%- endif -%}
+{% macro fetched_materialized(every_build=false) -%}
+    {%- if this is not none and (every_build or is_incremental()) -%} materialized {%- endif -%}
 {%- endmacro %}

@@ -49,12 +49,58 @@ brands as (
 
 ),
 
--- for the handles: the changed authors' posts (fetched by row id: macros/fetch_rows.sql)
-posts as {{ incremental_materialized() }} (
+-- each author's latest voice post: the one whose handle the author row shows
+latest_posts as (
 
-    select * from {{ ref('stg_listener__posts') }}
+    select
+        post_id,
+        platform,
+        author_id
 
-    where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from voice_posts)') }}
+    from (
+
+        select
+            post_id,
+            platform,
+            author_id,
+            row_number() over (
+                partition by platform, author_id
+                order by created_at desc, post_id desc
+            ) as recency
+
+        from voice_posts
+
+    ) as ranked
+
+    where recency = 1
+
+),
+
+-- their handles: only the latest posts are fetched (by row id: macros/fetch_rows.sql), not
+-- every post of the changed authors, and only the column needed
+latest_posts_fetched as {{ fetched_materialized() }} (
+
+    select
+        post_id,
+        author_handle
+
+    from {{ ref('stg_listener__posts') }}
+
+    where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from latest_posts)') }}
+
+),
+
+latest_handles as (
+
+    select
+        latest_posts.platform,
+        latest_posts.author_id,
+        latest_posts_fetched.author_handle
+
+    from latest_posts
+
+    inner join latest_posts_fetched
+        on latest_posts.post_id = latest_posts_fetched.post_id
 
 ),
 
@@ -109,25 +155,6 @@ mention_stats as (
 
 ),
 
--- the handle the author used on their latest voice post
-latest_handles as (
-
-    select
-        voice_posts.platform,
-        voice_posts.author_id,
-        posts.author_handle,
-        row_number() over (
-            partition by voice_posts.platform, voice_posts.author_id
-            order by voice_posts.created_at desc, voice_posts.post_id desc
-        ) as recency
-
-    from voice_posts
-
-    inner join posts
-        on voice_posts.post_id = posts.post_id
-
-),
-
 joined as (
 
     select
@@ -159,7 +186,6 @@ joined as (
     left join latest_handles
         on post_stats.platform = latest_handles.platform
         and post_stats.author_id = latest_handles.author_id
-        and latest_handles.recency = 1
 
 )
 

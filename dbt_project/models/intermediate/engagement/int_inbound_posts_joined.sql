@@ -27,10 +27,23 @@ mentions as (
 
 ),
 
--- the mentioned posts (on an incremental build fetched by row id: macros/fetch_rows.sql)
-posts as {{ incremental_materialized() }} (
+-- the mentioned posts (on an incremental build fetched by row id: macros/fetch_rows.sql), and
+-- only the columns used: a materialized CTE holds every column it selects
+posts as {{ fetched_materialized() }} (
 
-    select * from {{ ref('stg_listener__posts') }}
+    select
+        post_id,
+        platform,
+        day,
+        created_at,
+        author_id,
+        author_handle,
+        author_followers,
+        text_clean,
+        text,
+        intent
+
+    from {{ ref('stg_listener__posts') }}
 
     where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from mentions)') }}
 

@@ -17,12 +17,6 @@ social_sessions as (
 
 ),
 
-posts as (
-
-    select * from {{ ref('stg_listener__posts') }}
-
-),
-
 attribution_models as (
 
     select distinct attribution_model from credits
@@ -72,6 +66,21 @@ platform_campaign_posts as (
     select platform, campaign, post_id from conversions
     union
     select platform, campaign, post_id from sessions_per_post
+
+),
+
+-- the posts named, fetched by row id (macros/fetch_rows.sql): ~100,000 of millions of posts
+posts as {{ fetched_materialized(every_build=true) }} (
+
+    select
+        post_id,
+        day,
+        author_handle,
+        is_own_post
+
+    from {{ ref('stg_listener__posts') }}
+
+    where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from platform_campaign_posts)', every_build=true) }}
 
 ),
 
