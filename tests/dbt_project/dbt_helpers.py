@@ -44,6 +44,7 @@ class DbtRun:
     success: bool
     statuses: dict[str, str] = field(default_factory=dict)  # node name -> pass/fail/success/...
     exception: BaseException | None = None
+    messages: dict[str, str] = field(default_factory=dict)  # failed node name -> dbt's message
 
     def with_status(self, *statuses: str) -> set[str]:
         return {name for name, status in self.statuses.items() if status in statuses}
@@ -55,6 +56,7 @@ class DbtRun:
     def summary(self) -> str:
         lines = [f"success={self.success} exception={self.exception!r}"]
         lines += [f"  {status:8} {name}" for name, status in sorted(self.statuses.items())]
+        lines += [f"{name}: {message}" for name, message in sorted(self.messages.items())]
         return "\n".join(lines)
 
 
@@ -93,15 +95,32 @@ def run_dbt(
             result = dbtRunner(manifest=manifest).invoke([*args, *common])
         finally:
             release_duckdb()
-    statuses = {}
+    statuses, messages = {}, {}
     for node_result in getattr(result.result, "results", None) or []:
-        statuses[node_result.node.name] = str(
-            getattr(node_result.status, "value", node_result.status)
-        )
-    return DbtRun(success=result.success, statuses=statuses, exception=result.exception)
+        status = str(getattr(node_result.status, "value", node_result.status))
+        statuses[node_result.node.name] = status
+        if status in FAILED_STATUSES:  # why it failed, for the assertion's message
+            messages[node_result.node.name] = _failure_message(node_result, status, warehouse)
+    return DbtRun(
+        success=result.success, statuses=statuses, exception=result.exception, messages=messages
+    )
 
 
 release_duckdb = release_dbt_duckdb
+
+
+def _failure_message(node_result: Any, status: str, warehouse: Path) -> str:
+    """dbt's message, and for a failed data test the first rows it returned (the query run again
+    on the warehouse as the build left it), so an assertion shows what was wrong."""
+    message = str(node_result.message)
+    sql = getattr(node_result.node, "compiled_code", None)
+    if status != "fail" or not sql:
+        return message
+    try:
+        rows = query(warehouse, f"select * from ({sql}) as failures limit 5")
+    except duckdb.Error as error:
+        return f"{message}; its query again: {error}"
+    return f"{message}; first rows: {rows}"
 
 # Commands that run on the project as parsed once per session (as the pipeline does per process,
 # transforms/warehouse.py): a parse is 3-6 s of each invocation otherwise, every test warehouse

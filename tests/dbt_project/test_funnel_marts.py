@@ -609,3 +609,6 @@ def test_reconciliation_fails_on_tampered_marts(hand_warehouse, tmp_path):
     )
     assert not run.success
     assert run.failed == {"assert_funnel_posts_and_stages_reconcile_with_credits"}, run.summary()
+    # the failure's message shows the rows the test returned
+    message = run.messages["assert_funnel_posts_and_stages_reconcile_with_credits"]
+    assert "first rows: [{'attribution_model': 'markov'" in message, message
