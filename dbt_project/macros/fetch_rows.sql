@@ -14,8 +14,8 @@
 
     On a full build, every row is read anyway: the predicate is `1 = 1` and the CTE is left to
     the optimizer, unless `every_build` is set (a table model that reads a few posts of all of
-    them on every build, like funnel_attribution_posts). Other warehouses (PostgreSQL) get the
-    plain predicate.
+    them on every build, like funnel_attribution_posts and stg_listener__post_changes). Other
+    warehouses (PostgreSQL) get the plain predicate.
 #}
 
 {% macro fetched_rows(relation, predicate, every_build=false) -%}

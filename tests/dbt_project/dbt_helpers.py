@@ -122,6 +122,7 @@ def _failure_message(node_result: Any, status: str, warehouse: Path) -> str:
         return f"{message}; its query again: {error}"
     return f"{message}; first rows: {rows}"
 
+
 # Commands that run on the project as parsed once per session (as the pipeline does per process,
 # transforms/warehouse.py): a parse is 3-6 s of each invocation otherwise, every test warehouse
 # having its own target folder. `docs generate` parses itself, to write manifest.json.

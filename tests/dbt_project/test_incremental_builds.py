@@ -29,6 +29,7 @@ import polars as pl
 import pytest
 from dbt_helpers import create_raw_warehouse, insert_raw_rows, query, run_dbt
 
+from transforms.publish import KEPT_FINGERPRINTS, columns_of, fingerprints, kept_fingerprints
 from transforms.warehouse import pending_day
 from transforms.warehouse_schema import RAW_SCHEMA, RAW_TABLES
 
@@ -288,12 +289,24 @@ def assert_same_tables(incremental: Path, full: Path) -> None:
         "intermediate.int_leads_attributed",
         "intermediate.int_markov_transitions_counted",
         "intermediate.int_order_credits_computed",
+        "publication.post_engagement_fingerprints",
     ]
     for table in compared:
         expected = table_rows(full, table)
         # alerts needs a week of baseline (anomaly_min_baseline_days): three days raise none
         assert expected or table == "marts.alerts", f"{table} is empty: nothing was compared"
         assert table_rows(incremental, table) == expected, table
+    assert_kept_fingerprints_are_the_marts(incremental)
+
+
+def assert_kept_fingerprints_are_the_marts(warehouse: Path) -> None:
+    """The fingerprints the build keeps for publish are the ones publish would compute."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kept = kept_fingerprints(con)
+        assert set(kept) == set(KEPT_FINGERPRINTS)
+        for table, prints in kept.items():
+            columns = columns_of(con, "listener", "marts", table)
+            assert prints == fingerprints(con, f"select * from marts.{table}", columns, []), table
 
 
 @pytest.fixture(scope="module")

@@ -319,3 +319,59 @@ def test_a_view_that_reads_outside_the_marts_is_refused(working):
         con.execute("create view marts.leaky as select a from staging.stg")
     with pytest.raises(publish.PublishError, match="reads staging.stg, which is not published"):
         publish.publish(working)
+
+
+def _keep_fingerprints(config, hashed_columns: str | None = None) -> None:
+    """What the build keeps for publish (dbt_project/models/publication): the fingerprints of
+    post_engagement's days, over its columns."""
+    with connect(config) as con:
+        columns = publish.columns_of(con, publish.current_catalog(con), "marts", "post_engagement")
+        con.execute("create schema if not exists publication")
+        con.execute(
+            "create or replace table publication.post_engagement_fingerprints as "
+            f"select day, count(*) as row_count, sum({publish.row_hash_sql(columns)}::hugeint) "
+            "as row_hash, ? as hashed_columns from marts.post_engagement group by day",
+            [hashed_columns or ",".join(columns)],
+        )
+
+
+def test_publish_takes_the_fingerprints_the_build_kept_while_they_describe_the_mart(
+    working, monkeypatch
+):
+    hashed: list[str] = []
+    computing = publish.fingerprints
+
+    def fingerprints(con, source, names, params):
+        hashed.append(source.split(".")[-1])
+        return computing(con, source, names, params)
+
+    monkeypatch.setattr(publish, "fingerprints", fingerprints)
+    _keep_fingerprints(working)
+    publish.publish(working)
+    assert "post_engagement" not in hashed and "funnel_attribution_posts" in hashed
+    first = published_tables(working)["post_engagement"]
+    assert first.height == 3
+
+    # a day the build rewrote, with its fingerprint: republished from the kept fingerprints
+    with connect(working) as con:
+        con.execute("update marts.post_engagement set engagement = 11 where post_id = 'x:3'")
+    _keep_fingerprints(working)
+    hashed.clear()
+    publish.publish(working)
+    assert "post_engagement" not in hashed
+    assert published_tables(working)["post_engagement"]["engagement"].to_list() == [10, 3, 11]
+
+    # rows the kept fingerprints do not count (a mart rebuilt without them): publish hashes it
+    with connect(working) as con:
+        con.execute(
+            "insert into marts.post_engagement values (date '2026-10-03', 'x:4', 'x', 'u3', 1)"
+        )
+    publish.publish(working)
+    assert "post_engagement" in hashed
+    assert published_tables(working)["post_engagement"].height == 4
+
+    # kept over other columns than the mart has now: publish hashes it too
+    _keep_fingerprints(working, hashed_columns="day,post_id")
+    hashed.clear()
+    publish.publish(working)
+    assert "post_engagement" in hashed

@@ -137,6 +137,26 @@ changed as (
     group by post_id
 
 ),
+{%- if previous is not none %}
+
+-- the changed posts' rows as the last build left them, fetched by row id (macros/fetch_rows.sql):
+-- joined, six columns of every post are read (the query 0.95 s at 10M posts, 0.58 s by row id)
+previous_rows as {{ fetched_materialized(every_build=true) }} (
+
+    select
+        post_id,
+        first_seen_day,
+        platform,
+        author_id,
+        in_reply_to_post_id,
+        day
+
+    from {{ previous }}
+
+    where {{ fetched_rows(previous, 'post_id in (select post_id from changed)', every_build=true) }}
+
+),
+{%- endif %}
 
 final as (
 
@@ -165,7 +185,7 @@ final as (
 
     {%- if previous is not none %}
 
-    left join {{ previous }} as previous
+    left join previous_rows as previous
         on changed.post_id = previous.post_id
     {%- endif %}
 

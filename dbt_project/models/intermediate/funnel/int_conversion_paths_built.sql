@@ -136,7 +136,7 @@ unioned as (
 
 ),
 
-final as (
+numbered as (
 
     select
         path_id,
@@ -153,6 +153,32 @@ final as (
         platform as channel
 
     from unioned
+
+),
+
+-- The path's steps in the Markov chain (int_markov_transitions_counted counts them): a touch on
+-- another channel than the touch before enters that channel's state from the previous state
+-- ('(start)' for the first touch); a touch on the same channel stays in it (no step: a
+-- self-transition changes no removal effect); the last touch leaves for '(conversion)' or '(null)'.
+final as (
+
+    select
+        *,
+        cast(
+            case
+                when touch_number = 1 then '(start)'
+                when lag(channel) over (partition by path_id order by touch_number) <> channel
+                    then lag(channel) over (partition by path_id order by touch_number)
+            end as {{ dbt.type_string() }}
+        ) as entered_from,
+        cast(
+            case
+                when touch_number = touch_count and is_converted then '(conversion)'
+                when touch_number = touch_count then '(null)'
+            end as {{ dbt.type_string() }}
+        ) as exited_to
+
+    from numbered
 
 )
 
