@@ -39,6 +39,7 @@ def test_bench_reports_every_stage_the_baseline_and_an_incremental_day(tmp_path,
     incremental = report["incremental"]
     assert [s["day"] for s in incremental["stages"]] == ["2026-10-02"] * len(bench.STAGES)
     assert incremental["posts"] == 15
+    assert incremental["flushed_before_seconds"] >= 0
     assert incremental["share_of_full"] == pytest.approx(
         incremental["seconds"] / e2e["seconds"], rel=0.01
     )
