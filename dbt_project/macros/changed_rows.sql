@@ -7,6 +7,9 @@
     reaches depends on the model's grain, named by `meta: {changed_rows: <kind>}` in its config:
 
         posts          rows of the changed posts (post_id)
+        dated_posts    the same rows of a model by post with the post's `day` (the day it
+                       counts on): none is before the changed posts' earliest day, now or
+                       before, so older days are skipped
         staged_posts   the same rows of stg_listener__posts, for it and the models that read it
                        (first seen no earlier than their earliest raw row: older days skipped)
         raw_posts      the same rows of a table of raw rows by load day (day), and of
@@ -34,6 +37,9 @@
         if kind not in ('posts', 'staged_posts', 'raw_posts', 'visitors', 'loaded_days') else none -%}
     {%- if kind == 'posts' -%}
         post_id in (select post_id from {{ _change_table('stg_listener__post_changes') }})
+    {%- elif kind == 'dated_posts' -%}
+        post_id in (select post_id from {{ _change_table('stg_listener__post_changes') }})
+        and day >= {{ earliest_changed_day(changes) }}
     {%- elif kind == 'staged_posts' -%}
         {#- the changed posts' rows of stg_listener__posts: first seen on or after the earliest day
             of their raw rows, so older days' row groups are skipped -#}
@@ -141,6 +147,26 @@
 {%- endmacro %}
 
 
+{#-
+    The earliest day (the day a post counts on) of the changed posts, before this build or after
+    (int_post_changes_joined), as a literal when the build runs, for the same reason as
+    earliest_raw_day: a post_engagement of 10M posts is then read from the changed days' row
+    groups only (its delete 0.13 -> 0.02 s). When parsing, before the change table exists, or when
+    no changed post has a day, it is the subquery (null when nothing changed: no row matches).
+-#}
+{% macro earliest_changed_day(changes) -%}
+    {%- set subquery -%}
+        (select min(least(coalesce(day, previous_day), coalesce(previous_day, day))) from {{ changes }})
+    {%- endset -%}
+    {%- if execute and adapter.get_relation(changes.database, changes.schema, changes.identifier) -%}
+        {%- set day = run_query('select ' ~ subquery).columns[0].values()[0] -%}
+        {{ return("cast('" ~ day ~ "' as date)" if day is not none else subquery) }}
+    {%- else -%}
+        {{ return(subquery) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Brands with an account in the data: at least one own post (int_inbound_posts_joined). -#}
 {% macro _brands_with_account() -%}
     select own_brand as brand
@@ -175,7 +201,7 @@
     {%- set kind = (config.get('meta') or {}).get('changed_rows') -%}
     {%- if not kind -%}
         {{ exceptions.raise_compiler_error(
-            "replace_changed needs meta: {changed_rows: posts | staged_posts | raw_posts | days | inbound_posts | authors | visitors | loaded_days} on " ~ target
+            "replace_changed needs meta: {changed_rows: posts | dated_posts | staged_posts | raw_posts | days | inbound_posts | authors | visitors | loaded_days} on " ~ target
         ) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}

@@ -396,6 +396,34 @@ def test_a_new_day_rewrites_only_its_own_posts(built):
     assert "delete from" in sql and "stg_listener__post_changes" in sql
 
 
+def test_a_post_that_moves_to_a_later_day_leaves_its_old_day(built):
+    """The late post (written two days before it was loaded on day 2, so it counts on 09-30) is
+    seen again on day 4 with its creation time corrected to day 2: it moves to day 2, and its
+    09-30 rows must go although no changed post counts on 09-30 any more (the day bound of kind
+    dated_posts includes the days the changed posts counted on before)."""
+    root, warehouse, changed = built
+    run = run_dbt(BUILD, warehouse=warehouse, work_dir=root / "dbt")
+    assert run.success, run.summary()
+    publish(warehouse)
+    d4 = D3 + dt.timedelta(days=1)
+    late = changed["late"]
+    day4 = Day(d4)
+    day4.add_post({**late, "is_spam": False, "is_duplicate": False, "exclusion_reason": None,
+                   "created_at": at(D2, 9), "day": d4, "observed_at": at(d4, 23, 50),
+                   "batch_id": f"b-{d4}"}, [("nimbus", True)], noon_likes=None)  # fmt: skip
+    load_day(warehouse, day4, at(d4 + dt.timedelta(days=1), 1))
+    full = _full_refresh_of(warehouse, root, "full_day4")
+    run = run_dbt(BUILD, warehouse=warehouse, work_dir=root / "dbt")
+    assert run.success, run.summary()
+    moves = query(warehouse, "select day, previous_day from intermediate.int_post_changes_joined")
+    assert moves == [{"day": D2, "previous_day": D2 - dt.timedelta(days=2)}]
+    assert_same_tables(warehouse, full)
+    rows = query(
+        warehouse, f"select day from marts.post_engagement where post_id = '{late['post_id']}'"
+    )
+    assert rows == [{"day": D2}]
+
+
 def test_a_changed_competitive_set_rewrites_every_day(built):
     """config/listener.yml's brands reach raw.brands on every load: a renamed brand and a new
     competitor change the shares and names of every day, not only the days loaded since."""

@@ -4,12 +4,14 @@
 -- A table (every voice mart reads it), incremental: a build recomputes the changed posts
 -- (macros/changed_rows.sql), so a post that stopped being voice loses its rows.
 
+-- depends_on: {{ ref('int_post_changes_joined') }} (the changed posts' days: kind dated_posts)
+
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_changed',
         on_schema_change='fail',
-        meta={'changed_rows': 'posts'}
+        meta={'changed_rows': 'dated_posts'}
     )
 }}
 

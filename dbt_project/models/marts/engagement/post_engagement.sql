@@ -3,12 +3,14 @@
 -- velocity. Incremental: each build rewrites the posts it changed (macros/changed_rows.sql), so
 -- late posts and newer engagement counts land however old the post is.
 
+-- depends_on: {{ ref('int_post_changes_joined') }} (the changed posts' days: kind dated_posts)
+
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_changed',
         on_schema_change='fail',
-        meta={'changed_rows': 'posts'}
+        meta={'changed_rows': 'dated_posts'}
     )
 }}
 

@@ -10,7 +10,7 @@
         materialized='incremental',
         incremental_strategy='replace_changed',
         on_schema_change='fail',
-        meta={'changed_rows': 'posts'}
+        meta={'changed_rows': 'dated_posts'}
     )
 }}
 
@@ -20,7 +20,7 @@ mentions as (
 
     select * from {{ ref('int_brand_mentions_joined') }}
 
-    where {{ incremental_filter('posts') }}
+    where {{ incremental_filter('dated_posts') }}
 
 ),
 
