@@ -69,18 +69,10 @@ platform_campaign_posts as (
 
 ),
 
--- the posts named, fetched by row id (macros/fetch_rows.sql): ~100,000 of millions of posts
-posts as {{ fetched_materialized(every_build=true) }} (
+-- the posts the sessions name, as Listener holds them (their credits name the same posts)
+posts as (
 
-    select
-        post_id,
-        day,
-        author_handle,
-        is_own_post
-
-    from {{ ref('stg_listener__posts') }}
-
-    where {{ fetched_rows(ref('stg_listener__posts'), 'post_id in (select post_id from platform_campaign_posts)', every_build=true) }}
+    select * from {{ ref('int_clicked_posts_fetched') }}
 
 ),
 
