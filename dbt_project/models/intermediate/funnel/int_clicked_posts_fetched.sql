@@ -34,6 +34,8 @@ posts as {{ fetched_materialized(every_build=true) }} (
 
 ),
 
+-- the fetch above is the whole filter on a build; the join keeps the model exact where that
+-- filter is off (a dbt unit test reads every given post)
 final as (
 
     select
