@@ -110,9 +110,10 @@ def run_stage(stage: str, config_file: Path, posts: int, day: dt.date) -> StageR
 
 def flush_writes() -> float:
     """Write what the full load left in the page cache to disk before the incremental day, as a
-    day later would find it: otherwise the kernel writes gigabytes back while the day runs and
-    the day's writes (load, dbt's checkpoints, the publication's copy) queue behind them. Not
-    part of either figure; the seconds it took are in the report."""
+    day later would find it: otherwise whatever the kernel still holds of the full load's
+    gigabytes is written back while the day runs, and the day's own writes (load, dbt's
+    checkpoints, the publication's copy) queue behind it. Not part of either figure; the seconds
+    it took are in the report."""
     started = time.perf_counter()
     os.sync()
     return time.perf_counter() - started
