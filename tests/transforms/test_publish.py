@@ -303,6 +303,32 @@ def test_a_view_is_published_over_the_published_tables_and_ranks_the_same(workin
     assert parquet.sort(pl.all()).equals(bi)
 
 
+def test_the_ranked_authors_file_is_written_while_the_bi_file_is_updated(working, monkeypatch):
+    """A republication with changed authors writes author_influence's Parquet file from the new
+    BI file as soon as its scores are replaced (ViewsAhead), not after: it is moved into the
+    export, not written there again, and holds the new ranks."""
+    publish.publish(working)
+    folder = zones.published_warehouse(working).parent
+    written: list[str] = []
+    real = publish._export_table
+
+    def spy(con, table, *args):
+        written.append(table)
+        return real(con, table, *args)
+
+    monkeypatch.setattr(publish, "_export_table", spy)
+    with connect(working) as con:
+        con.execute("update marts.author_influence_scores set influence_score = 9.5 "
+                    "where author_id = 'u2'")  # fmt: skip
+    publish.publish(working)
+    assert "author_influence" not in written, "moved in from the file written ahead"
+    assert not list(folder.glob(".*.ahead")), "nothing left behind"
+    bi = published_tables(working)["author_influence"]
+    parquet = pl.read_parquet(folder / "parquet" / "author_influence.parquet")
+    assert parquet.sort(pl.all()).equals(bi.sort(pl.all()))
+    assert parquet.filter(pl.col("influence_score") == 9.5)["influence_rank"].to_list() == [1]
+
+
 def test_a_view_that_needs_what_bi_readers_do_not_get_is_refused(working):
     with connect(working) as con:
         con.execute(
