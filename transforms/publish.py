@@ -512,6 +512,8 @@ class ViewsAhead:
         self.files: dict[str, Path] = {}
         self._running: list[tuple[Future, duckdb.DuckDBPyConnection]] = []
         self._pool = ThreadPoolExecutor(max_workers=1)
+        for view in SHOWN_BY_VIEW.values():  # left by a publication that failed after writing it
+            self.file(view).unlink(missing_ok=True)
 
     def file(self, view: str) -> Path:
         return self.folder / f".{view}.parquet.ahead"
